@@ -1,0 +1,21 @@
+// What the CLI needs from the process, passed in so tests run the real CLI in-process with
+// captured output, a fixed environment and a chosen working directory.
+export interface CliIO {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+/** Exit codes (DESIGN.md §1). */
+export const EXIT = {
+  ok: 0,
+  /** Input problems: diagnostics were printed. */
+  input: 1,
+  /** Usage errors: unknown option, missing argument. */
+  usage: 2,
+  /** An external tool (builder, engine) failed. */
+  external: 3,
+  /** A bug in wg-compose: never expected, always reported. */
+  internal: 4,
+} as const;

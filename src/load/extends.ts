@@ -1,0 +1,144 @@
+// `extends`: a service takes another service's definition (from the same file or another
+// one) as its base and overrides it with its own attributes, using the same merge rules as
+// several `-f` files (https://github.com/compose-spec/compose-spec/blob/main/05-services.md#extends).
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { error, type Diagnostic } from '../diagnostics.js';
+import { copyKey, isObject, keyLoc, newMap, selfLoc, valueLoc, type Json, type JsonObject } from './located.js';
+import { mergeValues } from './merge.js';
+
+/** Loads another compose file in the Specification shape (parsed, interpolated, converted). */
+export type FileLoader = (path: string) => { doc: JsonObject | undefined; diagnostics: Diagnostic[] } | 'missing';
+
+interface Context {
+  readonly file: string;
+  readonly services: JsonObject;
+}
+
+export function resolveExtends(model: JsonObject, mainFile: string, projectDir: string, load: FileLoader): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const services = model['services'];
+  if (!isObject(services)) return diagnostics;
+  const done = new Map<string, JsonObject | undefined>();
+  const stack: string[] = [];
+
+  const resolveIn = (ctx: Context, name: string): JsonObject | undefined => {
+    const id = `${ctx.file}#${name}`;
+    if (done.has(id)) return done.get(id);
+    const svc = ctx.services[name];
+    if (!isObject(svc) || !Object.hasOwn(svc, 'extends')) {
+      done.set(id, isObject(svc) ? svc : undefined);
+      return isObject(svc) ? svc : undefined;
+    }
+    if (stack.includes(id)) {
+      diagnostics.push(error('WGC022', `extends cycle: ${[...stack.slice(stack.indexOf(id)), id].map(shortId).join(' -> ')}`, keyLoc(svc, 'extends')));
+      return undefined;
+    }
+    stack.push(id);
+    try {
+      const result = extendOne(ctx, name, svc);
+      done.set(id, result);
+      return result;
+    } finally {
+      stack.pop();
+    }
+  };
+
+  const extendOne = (ctx: Context, name: string, svc: JsonObject): JsonObject => {
+    const ext = svc['extends'] as Json;
+    const at = valueLoc(svc, 'extends');
+    const own = newMap(selfLoc(svc));
+    for (const k of Object.keys(svc)) if (k !== 'extends') copyKey(own, svc, k);
+    const baseName = typeof ext === 'string' ? ext : isObject(ext) && typeof ext['service'] === 'string' ? ext['service'] : undefined;
+    if (baseName === undefined) return own; // the schema stage reports the malformed value
+    let baseCtx: Context = ctx;
+    if (isObject(ext) && typeof ext['file'] === 'string') {
+      const path = isAbsolute(ext['file']) ? ext['file'] : resolve(dirname(ctx.file), ext['file']);
+      const loaded = load(path);
+      if (loaded === 'missing') {
+        diagnostics.push(error('WGC020', `extends: file "${ext['file']}" not found (looked at ${path})`, valueLoc(ext, 'file') ?? at));
+        return own;
+      }
+      diagnostics.push(...loaded.diagnostics);
+      const otherServices = loaded.doc?.['services'];
+      baseCtx = { file: path, services: isObject(otherServices) ? otherServices : newMap(undefined) };
+    }
+    const serviceAt = (isObject(ext) ? valueLoc(ext, 'service') : undefined) ?? at;
+    if (!Object.hasOwn(baseCtx.services, baseName)) {
+      diagnostics.push(error('WGC021', `extends: service "${baseName}" not found${baseCtx.file !== ctx.file ? ` in ${baseCtx.file}` : ''}`, serviceAt));
+      return own;
+    }
+    const base = resolveIn(baseCtx, baseName);
+    if (!base) return own;
+    if (Object.hasOwn(base, 'links')) {
+      // docker-compose refuses this ("services with 'links' cannot be extended"): links name
+      // services of the base's project, which need not exist beside the extending service.
+      diagnostics.push(
+        error('WGC023', `service "${name}" extends "${baseName}", which has links; compose refuses to extend a service with links`, serviceAt, `move the links to "${name}" itself`),
+      );
+      return own;
+    }
+    const rebased = baseCtx.file !== ctx.file ? rebasePaths(base, dirname(baseCtx.file), projectDir) : base;
+    return mergeValues(rebased, own, ['services', name]) as JsonObject;
+  };
+
+  const main: Context = { file: mainFile, services };
+  for (const name of Object.keys(services)) {
+    const r = resolveIn(main, name);
+    if (r && r !== services[name]) copyKey(services, services, name, r);
+  }
+  return diagnostics;
+}
+
+const shortId = (id: string) => id.slice(id.lastIndexOf('#') + 1);
+
+/**
+ * Relative paths in a service from another directory are relative to that file; in the
+ * merged model they must be relative to the project directory, so the rendered stack still
+ * works beside the input.
+ */
+function rebasePaths(svc: JsonObject, fromDir: string, projectDir: string): JsonObject {
+  if (fromDir === projectDir) return svc;
+  const fix = (p: string) => {
+    if (isAbsolute(p) || p.startsWith('~') || /^[a-z][a-z0-9+.-]*:\/\//i.test(p)) return p;
+    const r = relative(projectDir, resolve(fromDir, p));
+    return r === '' ? '.' : r.startsWith('.') ? r : `./${r}`;
+  };
+  const isPathLike = (s: string) => s.startsWith('.') || s.startsWith('/') || s.startsWith('~');
+  const out = newMap(selfLoc(svc));
+  for (const k of Object.keys(svc)) copyKey(out, svc, k);
+  const build = svc['build'];
+  if (typeof build === 'string') copyKey(out, svc, 'build', fix(build));
+  else if (isObject(build) && typeof build['context'] === 'string') {
+    const b = newMap(selfLoc(build));
+    for (const k of Object.keys(build)) copyKey(b, build, k);
+    copyKey(b, build, 'context', fix(build['context']));
+    copyKey(out, svc, 'build', b);
+  }
+  const envFile = svc['env_file'];
+  if (typeof envFile === 'string') copyKey(out, svc, 'env_file', fix(envFile));
+  else if (Array.isArray(envFile)) {
+    copyKey(
+      out,
+      svc,
+      'env_file',
+      envFile.map((e) => (typeof e === 'string' ? fix(e) : isObject(e) && typeof e['path'] === 'string' ? { ...e, path: fix(e['path']) } : e)),
+    );
+  }
+  const volumes = svc['volumes'];
+  if (Array.isArray(volumes)) {
+    copyKey(
+      out,
+      svc,
+      'volumes',
+      volumes.map((v) => {
+        if (typeof v === 'string') {
+          const i = v.indexOf(':');
+          return i > 0 && isPathLike(v.slice(0, i)) ? fix(v.slice(0, i)) + v.slice(i) : v;
+        }
+        if (isObject(v) && v['type'] === 'bind' && typeof v['source'] === 'string') return { ...v, source: fix(v['source']) };
+        return v;
+      }),
+    );
+  }
+  return out;
+}

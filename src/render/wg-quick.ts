@@ -1,0 +1,21 @@
+// One wg-quick(8) file per linked service: the only place private keys and PSKs are written.
+import { pairKey } from '../state/lockfile.js';
+import type { Node, Secrets } from '../topology/topology.js';
+import { template } from './templates.js';
+
+export function renderWgQuick(project: string, node: Node, secrets: Secrets): string {
+  const privateKey = secrets.privateKeys.get(node.name);
+  if (privateKey === undefined) throw new Error(`bug: no private key for ${node.name}`);
+  return template('wg-quick.conf.hbs')({
+    project,
+    service: node.name,
+    addresses: node.addresses.map((a) => (a.includes(':') ? `${a}/128` : `${a}/32`)),
+    listenPort: node.listenPort,
+    privateKey,
+    mtu: node.mtu,
+    peers: node.peers.map((p) => ({
+      ...p,
+      presharedKey: secrets.presharedKeys.get(pairKey(node.name, p.service)),
+    })),
+  });
+}
