@@ -46,6 +46,7 @@ export const CODES = {
   WGC046: 'generated name collides with a user-defined one',
   WGC047: 'link alias is not a valid host name',
   WGC048: 'linked service runs more than one replica',
+  WGC049: 'links form a start-order cycle',
   // addressing
   WGC050: 'address pool exhausted',
   WGC051: 'address outside the pool or in use',

@@ -42,7 +42,43 @@ export function checkLinks(view: ModelView): Diagnostic[] {
   }
   checkSharedNetworks(view, ds);
   checkGeneratedNames(view, linked, ds);
+  checkCycles(view, ds);
   return ds;
+}
+
+/**
+ * A link makes its target start first, as depends_on does; compose refuses a cycle
+ * ("Circular dependency between …"), and so would the rendered stack. One report per cycle,
+ * at the link that closes it.
+ */
+function checkCycles(view: ModelView, ds: Diagnostic[]): void {
+  const edges = (s: ServiceView): { to: string; link: (typeof s.links)[number] | undefined }[] => {
+    const dep = s.raw['depends_on'];
+    const deps = Array.isArray(dep) ? dep.map(String) : isObject(dep) ? Object.keys(dep) : [];
+    return [...s.links.map((l) => ({ to: l.target, link: l as (typeof s.links)[number] | undefined })), ...deps.map((d) => ({ to: d, link: undefined }))];
+  };
+  const state = new Map<string, 'active' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string): void => {
+    state.set(name, 'active');
+    stack.push(name);
+    const s = view.services.get(name)!;
+    for (const e of edges(s)) {
+      if (e.to === name || !view.services.has(e.to)) continue;
+      const st = state.get(e.to);
+      if (st === 'active') {
+        const cycle = [...stack.slice(stack.indexOf(e.to)), e.to];
+        if (e.link) {
+          ds.push(
+            error('WGC049', `links form a cycle: ${cycle.join(' -> ')}; a link starts its target first, so compose refuses a cycle`, e.link.pos, 'keep the link in one direction: the WireGuard pair carries traffic both ways'),
+          );
+        }
+      } else if (st === undefined) visit(e.to);
+    }
+    stack.pop();
+    state.set(name, 'done');
+  };
+  for (const name of view.services.keys()) if (!state.has(name)) visit(name);
 }
 
 function checkTargets(view: ModelView, s: ServiceView, ds: Diagnostic[]): void {

@@ -60,6 +60,8 @@ export function toDiagnostics(errors: readonly AjvError[], root: Json, prefix: s
     .map((e, i) => ({ e, path: paths[i]! }))
     .filter(({ e, path }) => {
       if (e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'not' || e.keyword === 'if') return false;
+      if (e.keyword !== 'type') return true;
+      // A type error where something deeper failed is a oneOf branch the user did not take.
       const k = keyOf(path) + '\u0000';
       return !paths.some((q) => q.length > path.length && keyOf(q).startsWith(k));
     });
@@ -72,7 +74,10 @@ export function toDiagnostics(errors: readonly AjvError[], root: Json, prefix: s
   }
   const out: Diagnostic[] = [];
   for (const { path, errs } of groups.values()) {
-    const types = errs.filter((e) => e.keyword === 'type').map((e) => String(e.params['type']));
+    // Type errors beside shape errors on the same value: the value has a right type (it
+    // matched a branch whose details failed), so only the details are worth saying.
+    const shaped = errs.some((e) => e.keyword !== 'type');
+    const types = shaped ? [] : errs.filter((e) => e.keyword === 'type').map((e) => String(e.params['type']));
     const seen = new Set<string>();
     if (types.length > 0) {
       const uniq = [...new Set(types.flatMap((t) => t.split(',')))];
