@@ -88,7 +88,7 @@ function checkTargets(view: ModelView, s: ServiceView, ds: Diagnostic[]): void {
     } else if (view.disabled.has(l.target)) {
       ds.push(error('WGC024', `service "${s.name}" links to "${l.target}", which is disabled by the active profiles`, l.pos, `enable a profile of "${l.target}" with --profile`));
     } else if (!view.services.has(l.target)) {
-      const near = closest(l.target, [...view.services.keys()]);
+      const near = closest(l.target, [...view.services.keys()].filter((n) => n !== s.name));
       ds.push(error('WGC040', `service "${s.name}" links to "${l.target}", which is not a service of this project`, l.pos, near ? `did you mean "${near}"?` : undefined));
     }
   }
