@@ -55,6 +55,7 @@ export const CODES = {
   // state
   WGC060: 'state directory or key file is unsafe',
   WGC061: 'lockfile cannot be read',
+  WGC062: 'keys differ from the lockfile at the same epoch (another master secret)',
 } as const;
 
 export type Code = keyof typeof CODES;

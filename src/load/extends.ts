@@ -77,8 +77,12 @@ export function resolveExtends(model: JsonObject, mainFile: string, projectDir: 
       );
       return own;
     }
-    const rebased = baseCtx.file !== ctx.file ? rebasePaths(base, dirname(baseCtx.file), projectDir) : base;
-    return mergeValues(rebased, own, ['services', name]) as JsonObject;
+    // Rebase onto the extending file's directory (the project directory for the main model):
+    // a resolved service from another file is cached with paths relative to that file, so a
+    // chain across directories is rebased once per hop, never twice.
+    const toDir = ctx.file === mainFile ? projectDir : dirname(ctx.file);
+    const rebased = baseCtx.file !== ctx.file ? rebasePaths(base, dirname(baseCtx.file), toDir) : base;
+    return mergeValues(withoutIdentity(rebased), own, ['services', name]) as JsonObject;
   };
 
   const main: Context = { file: mainFile, services };
@@ -89,18 +93,36 @@ export function resolveExtends(model: JsonObject, mainFile: string, projectDir: 
   return diagnostics;
 }
 
+/**
+ * A pinned tunnel address, listen port, host or endpoint names one service; an extending
+ * service inheriting it would claim the same identity twice. Other x-wireguard settings
+ * (mtu, keepalive, nat) are inherited like any attribute.
+ */
+function withoutIdentity(base: JsonObject): JsonObject {
+  const wg = base['x-wireguard'];
+  if (!isObject(wg)) return base;
+  const out = newMap(selfLoc(base));
+  for (const k of Object.keys(base)) copyKey(out, base, k);
+  const kept = newMap(selfLoc(wg));
+  for (const k of Object.keys(wg)) if (!['address', 'port', 'host', 'endpoint'].includes(k)) copyKey(kept, wg, k);
+  if (Object.keys(kept).length > 0) copyKey(out, base, 'x-wireguard', kept);
+  else delete out['x-wireguard'];
+  return out;
+}
+
 const shortId = (id: string) => id.slice(id.lastIndexOf('#') + 1);
 
 /**
  * Relative paths in a service from another directory are relative to that file; in the
  * merged model they must be relative to the project directory, so the rendered stack still
- * works beside the input.
+ * works beside the input. `toDir` is the extending file's directory (the project directory for
+ * the main model), so each hop of a chain across directories is rebased once.
  */
-function rebasePaths(svc: JsonObject, fromDir: string, projectDir: string): JsonObject {
-  if (fromDir === projectDir) return svc;
+function rebasePaths(svc: JsonObject, fromDir: string, toDir: string): JsonObject {
+  if (fromDir === toDir) return svc;
   const fix = (p: string) => {
     if (isAbsolute(p) || p.startsWith('~') || /^[a-z][a-z0-9+.-]*:\/\//i.test(p)) return p;
-    const r = relative(projectDir, resolve(fromDir, p));
+    const r = relative(toDir, resolve(fromDir, p));
     return r === '' ? '.' : r.startsWith('.') ? r : `./${r}`;
   };
   const isPathLike = (s: string) => s.startsWith('.') || s.startsWith('/') || s.startsWith('~');

@@ -10,7 +10,7 @@ import { namespaceName, secretName, sidecarName } from '../model/names.js';
 import type { Settings } from '../model/settings.js';
 import { formatPrefix } from '../topology/cidr.js';
 import type { Topology } from '../topology/topology.js';
-import { template } from './templates.js';
+import { sidecarScript, template } from './templates.js';
 
 /** Attributes docker and podman refuse beside `network_mode: service:…`; they belong to the namespace owner. */
 export const NAMESPACE_ATTRIBUTES = [
@@ -25,6 +25,9 @@ export const NAMESPACE_ATTRIBUTES = [
   'dns_opt',
   'extra_hosts',
   'mac_address',
+  // docker-compose passes external links to the engine as links, which docker refuses on a
+  // container that joins another's namespace.
+  'external_links',
 ] as const;
 
 export interface StackInput {
@@ -70,7 +73,7 @@ export function renderStack(input: StackInput): string {
   if (Object.keys(secrets).length > 0) out['secrets'] = secrets;
   out['x-wireguard'] = publicBlock(input);
 
-  const doc = new Document(out, { version: '1.1', aliasDuplicateObjects: false });
+  const doc = new Document(escapeDollars(out), { version: '1.1', aliasDuplicateObjects: false });
   doc.commentBefore =
     ` Rendered by wg-compose from ${input.sources.join(', ')} (project "${input.project}").\n` +
     ` Do not edit: change the input and run \`wg-compose render\` again.\n` +
@@ -92,6 +95,7 @@ function splitService(name: string, svc: JsonObject, input: StackInput): { app: 
       iface: settings.iface,
       configName: `${settings.iface}.conf`,
       configPath: `/run/secrets/${settings.iface}.conf`,
+      script: embeddedScript(),
     }),
   ) as { namespace: JsonObject; sidecar: JsonObject };
 
@@ -117,9 +121,25 @@ function splitService(name: string, svc: JsonObject, input: StackInput): { app: 
   const hosts = extraHosts(svc['extra_hosts'], node.hosts);
   if (Array.isArray(hosts) ? hosts.length > 0 : Object.keys(hosts as JsonObject).length > 0) namespace['extra_hosts'] = hosts;
 
+  // The infrastructure of a profiled service starts only with it.
+  if (Object.hasOwn(svc, 'profiles')) {
+    namespace['profiles'] = svc['profiles']!;
+    parts.sidecar['profiles'] = svc['profiles']!;
+  }
   app['network_mode'] = `service:${namespaceName(name)}`;
   app['depends_on'] = dependsOn(svc, name);
   return { app, namespace, sidecar: parts.sidecar };
+}
+
+/**
+ * The sidecar script as the sidecar's command, comment lines dropped (the stack points at
+ * templates/sidecar.sh for the commented source). Its "$" are escaped with everything else.
+ */
+function embeddedScript(): string {
+  const lines = sidecarScript()
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l));
+  return lines.join('\n').replace(/\n{3,}/g, '\n\n').trim() + '\n';
 }
 
 /**
@@ -213,6 +233,23 @@ function publicBlock(input: StackInput): JsonObject {
   }
   block['topology'] = topo;
   return block;
+}
+
+/**
+ * Compose interpolates the rendered file again when it reads it. Every value here is final
+ * (the input was interpolated already, and `$$` became `$`), so every "$" is a literal and
+ * is written back as "$$"; otherwise `$$HOME` in the input would become the host's $HOME.
+ * It copies: the model it renders from is shared with the caller.
+ */
+function escapeDollars(v: Json): Json {
+  if (typeof v === 'string') return v.replaceAll('$', '$$$$');
+  if (Array.isArray(v)) return v.map(escapeDollars);
+  if (isObject(v)) {
+    const out = obj();
+    for (const k of Object.keys(v)) out[k] = escapeDollars(v[k]!);
+    return out;
+  }
+  return v;
 }
 
 const obj = (): JsonObject => Object.create(null) as JsonObject;

@@ -21,3 +21,7 @@ export function template(name: string): Handlebars.TemplateDelegate {
   }
   return t;
 }
+
+let script: string | undefined;
+/** templates/sidecar.sh: the sidecar's program, shared by the stack, the tunnel tests and the tools image. */
+export const sidecarScript = (): string => (script ??= readFileSync(`${TEMPLATE_DIR}sidecar.sh`, 'utf8'));

@@ -2,7 +2,7 @@
 // unordered linked pair, AllowedIPs exactly the other side's tunnel addresses. Public data
 // and secrets are kept in separate structures so nothing that prints the public one can leak
 // a key by accident.
-import type { Diagnostic, Pos } from '../diagnostics.js';
+import { warning, type Diagnostic, type Pos } from '../diagnostics.js';
 import { linkPresharedKey, publicKeyOf, servicePrivateKey, toBase64, type MasterSecret } from '../keys/derive.js';
 import { isObject, valueLoc, itemLoc } from '../load/located.js';
 import type { ModelView } from '../model/model.js';
@@ -85,12 +85,27 @@ export function buildTopology(
   const privateKeys = new Map<string, string>();
   const publicKeys = new Map<string, string>();
   const epochs = new Map<string, number>();
+  const changed: string[] = [];
   for (const s of linked) {
-    const epoch = lock.services.get(s)?.epoch ?? 0;
+    const locked = lock.services.get(s);
+    const epoch = locked?.epoch ?? 0;
     const priv = keys.privateKey(s, epoch);
     epochs.set(s, epoch);
     privateKeys.set(s, toBase64(priv));
     publicKeys.set(s, toBase64(publicKeyOf(priv)));
+    if (locked?.publicKey && locked.publicKey !== publicKeys.get(s)) changed.push(s);
+  }
+  if (changed.length > 0) {
+    // Same epoch, other key: the master secret is not the one the lockfile was made with
+    // (a fresh clone without the team's secret, say). Say so rather than re-key silently.
+    diagnostics.push(
+      warning(
+        'WGC062',
+        `the keys of ${changed.map((c) => `"${c}"`).join(', ')} differ from wg-compose.lock at the same epoch: this master secret is not the one the lockfile was made with`,
+        undefined,
+        'use the shared master secret (WG_COMPOSE_MASTER_KEY_FILE), or keep the new keys and commit the updated lockfile',
+      ),
+    );
   }
 
   // Unordered pairs, and for each direction the names used.

@@ -233,4 +233,16 @@ test('a state file in the way is never followed: configs are not written through
   assert.not.ok(existsSync(target));
 });
 
+test('another master secret than the lockfile was made with is a warning, not a silent re-key', async () => {
+  const dir = project({ 'compose.yaml': COMPOSE });
+  const env = { APP_NAME: 'x' };
+  assert.is((await runCli(['render'], { cwd: dir, env })).code, 0);
+  writeFileSync(join(dir, 'other.key'), `${Buffer.alloc(32, 9).toString('base64')}\n`, { mode: 0o600 });
+  const r = await runCli(['render'], { cwd: dir, env: { ...env, WG_COMPOSE_MASTER_KEY_FILE: join(dir, 'other.key') } });
+  assert.is(r.code, 0);
+  assert.match(r.stderr, /warning WGC062: the keys of "api", "db", "web" differ from wg-compose.lock/);
+  const again = await runCli(['render'], { cwd: dir, env: { ...env, WG_COMPOSE_MASTER_KEY_FILE: join(dir, 'other.key') } });
+  assert.not.match(again.stderr, /WGC062/, 'once the lockfile is updated the warning is gone');
+});
+
 test.run();

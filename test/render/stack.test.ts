@@ -15,9 +15,9 @@ interface Stack {
   [k: string]: unknown;
 }
 
-function render(yaml: string): Stack {
+function render(yaml: string, profiles: string[] = []): Stack {
   const { analysis, diagnostics } = analyze(
-    { files: ['/p/compose.yaml'], envFiles: [], profiles: [], projectName: 'demo' },
+    { files: ['/p/compose.yaml'], envFiles: [], profiles, projectName: 'demo' },
     { cwd: '/p', env: {}, reader: memoryReader({ '/p/compose.yaml': yaml }) },
   );
   assert.ok(analysis, JSON.stringify(diagnostics));
@@ -175,6 +175,32 @@ test('the x-wireguard block holds public information only', () => {
 test('an extra_hosts mapping stays a mapping', () => {
   const s = render('services:\n  a:\n    image: x\n    extra_hosts:\n      legacy: 192.0.2.7\n    links: [b]\n  b:\n    image: x\n');
   assert.equal(s.services['a-wgns']!['extra_hosts'], { legacy: '192.0.2.7', b: '10.150.0.2' });
+});
+
+test('a literal $ stays literal: the stack escapes it again for compose', () => {
+  const s = render('services:\n  a:\n    image: x\n    command: ["sh", "-c", "echo $$HOME ${NOPE:-d}"]\n    links: [b]\n  b:\n    image: x\n    healthcheck:\n      test: pg_isready -U $${POSTGRES_USER}\n');
+  // parse() shows the text as written in the stack, before compose's own interpolation.
+  assert.equal(s.services['a']!['command'], ['sh', '-c', 'echo $$HOME d']);
+  assert.equal(s.services['b']!['healthcheck'], { test: 'pg_isready -U $${POSTGRES_USER}' });
+});
+
+test('external_links and profiles: the namespace owner takes the links, the infrastructure the profiles', () => {
+  const s = render('services:\n  a:\n    image: x\n    profiles: [debug]\n    external_links: ["shared_cache_1:cache"]\n    links: [b]\n  b:\n    image: x\n', ['debug']);
+  assert.not.ok('external_links' in s.services['a']!);
+  assert.equal(s.services['a-wgns']!['external_links'], ['shared_cache_1:cache']);
+  assert.equal(s.services['a']!['profiles'], ['debug']);
+  assert.equal(s.services['a-wgns']!['profiles'], ['debug']);
+  assert.equal(s.services['a-wg']!['profiles'], ['debug']);
+  assert.not.ok('profiles' in s.services['b-wg']!);
+});
+
+test('extends does not copy a pinned identity: each service keeps its own address', () => {
+  const s = render('services:\n  app:\n    image: x\n    links: [db, replica]\n  db:\n    image: pg\n    x-wireguard:\n      address: 10.150.0.100\n      port: 52000\n      mtu: 1300\n  replica:\n    extends: db\n');
+  const topo = (s['x-wireguard'] as { topology: Record<string, { addresses: string[]; listenPort: number }> }).topology;
+  assert.equal(topo['db']!.addresses, ['10.150.0.100']);
+  assert.is(topo['db']!.listenPort, 52000);
+  assert.equal(topo['replica']!.addresses, ['10.150.0.2']);
+  assert.equal(s.services['replica']!['x-wireguard'], { mtu: 1300 }, 'other settings are inherited');
 });
 
 test.run();

@@ -1,0 +1,64 @@
+#!/bin/sh
+# wg-compose sidecar: brings one WireGuard interface up inside the service's network
+# namespace and keeps it up. The rendered stack runs this script as the sidecar's command
+# (with "$" escaped for compose), the tunnel tests run it in network namespaces, and the
+# tools image ships it; it needs only POSIX sh, wg, wg-quick, ip, getent and awk.
+#
+#   WG_COMPOSE_CONFIG     the wg-quick file (the compose secret), named IFACE.conf
+#   WG_COMPOSE_INTERFACE  the interface name (the config file's base name)
+#   WG_COMPOSE_RERESOLVE  seconds between endpoint re-resolutions (default 10; 0 = off)
+#   WG_COMPOSE_READY      file touched once the interface is up (default /run/wg-compose.ready)
+set -eu
+conf="${WG_COMPOSE_CONFIG:?WG_COMPOSE_CONFIG is not set}"
+iface="${WG_COMPOSE_INTERFACE:?WG_COMPOSE_INTERFACE is not set}"
+every="${WG_COMPOSE_RERESOLVE:-10}"
+ready="${WG_COMPOSE_READY:-/run/wg-compose.ready}"
+
+# A kernel interface outlives a sidecar restart (it lives in the namespace, which the
+# namespace container keeps); a userspace one dies with it. Start clean either way.
+rm -f "$ready"
+ip link del "$iface" 2>/dev/null || true
+wg-quick up "$conf"
+touch "$ready"
+
+stop() {
+  rm -f "$ready"
+  wg-quick down "$conf" 2>/dev/null || true
+  exit 0
+}
+trap stop TERM INT
+
+# Endpoint re-resolution, as wireguard-tools' contrib/reresolve-dns does: wg resolves an
+# endpoint's name once, so when a peer's container restarts with a new address the tunnel
+# would stay pointed at the old one. Every interval, resolve each peer's endpoint name again
+# and move the peer if the address changed; recovery takes at most one interval.
+reresolve() {
+  awk '
+    /^\[Peer\]/ { pub = ""; ep = "" }
+    /^[ \t]*PublicKey[ \t]*=/ { sub(/^[^=]*=[ \t]*/, ""); pub = $0 }
+    /^[ \t]*Endpoint[ \t]*=/ { sub(/^[^=]*=[ \t]*/, ""); ep = $0 }
+    pub != "" && ep != "" { print pub, ep; pub = ""; ep = "" }
+  ' "$conf" | while read -r pub ep; do
+    host="${ep%:*}"
+    port="${ep##*:}"
+    case "$host" in \[*) continue ;; esac # an IPv6 literal needs no resolving
+    addr="$(getent hosts "$host" | awk '{ print $1; exit }')" || continue
+    [ -n "$addr" ] || continue
+    case "$addr" in *:*) want="[$addr]:$port" ;; *) want="$addr:$port" ;; esac
+    have="$(wg show "$iface" endpoints | awk -v k="$pub" '$1 == k { print $2 }')"
+    if [ "$have" != "$want" ]; then
+      wg set "$iface" peer "$pub" endpoint "$want" && echo "wg-compose: peer endpoint $host now $want" >&2
+    fi
+  done
+}
+
+while :; do
+  if [ "$every" -gt 0 ]; then
+    sleep "$every" &
+    wait $! || true
+    reresolve || true
+  else
+    sleep 3600 &
+    wait $! || true
+  fi
+done
