@@ -38,6 +38,9 @@ export function parseYaml(file: string, text: string): ParsedFile {
   };
   const diagnostics: Diagnostic[] = [];
   for (const e of doc.errors) {
+    // The yaml library catches its own stack overflow on deep nesting and reports it as an
+    // error with this code, so the RangeError handler above never sees it.
+    if (e.code === 'RESOURCE_EXHAUSTION') return tooComplex(file, 'nesting is too deep to parse');
     diagnostics.push(error('WGC002', e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, ''), pos(e.pos[0])));
   }
   if (diagnostics.length > 0) return { file, value: null, diagnostics };
@@ -57,7 +60,14 @@ export function parseYaml(file: string, text: string): ParsedFile {
       }
       return convert(target, depth + 1, true);
     }
-    if (isScalar(node)) return scalarValue(node.value);
+    if (isScalar(node)) {
+      // go-yaml (compose's parser) still reads a plain `0440` as octal, as YAML 1.1 did; file
+      // modes of secrets and configs are written that way, so keep their meaning.
+      if (typeof node.value === 'number' && node.type === 'PLAIN' && /^[-+]?0[0-7]+$/.test(node.source ?? '')) {
+        return parseInt(node.source!, 8);
+      }
+      return scalarValue(node.value);
+    }
     if (isSeq(node)) {
       const out: Json[] = [];
       locateSeq(out, pos(node.range?.[0]));

@@ -312,7 +312,7 @@ test('interpolation errors are reported at the $ and leave the key undefined', (
       },
     ],
   });
-  assert.equal(parse('B=${NEED:?set NEED}').problems, [{ line: 1, col: 3, message: 'set NEED' }]);
+  assert.equal(parse('B=${NEED:?set NEED}').problems, [{ line: 1, col: 3, message: 'required variable NEED is missing a value: set NEED' }]);
   assert.equal(parse('B=  ${NEED:?}').problems, [
     { line: 1, col: 5, message: 'required variable NEED is missing a value' },
   ]);
@@ -322,15 +322,15 @@ test('interpolation errors are reported at the $ and leave the key undefined', (
 test('every interpolation error on a line is reported', () => {
   assert.equal(parse('A=${} ${X?no X}').problems, [
     { line: 1, col: 3, message: 'invalid interpolation format for "${}": empty variable name' },
-    { line: 1, col: 7, message: 'no X' },
+    { line: 1, col: 7, message: 'required variable X is missing a value: no X' },
   ]);
 });
 
 test('interpolation errors in double-quoted values point into the file despite escapes and newlines', () => {
-  assert.equal(parse('K="\\t\\t${X:?e}"').problems, [{ line: 1, col: 8, message: 'e' }]);
+  assert.equal(parse('K="\\t\\t${X:?e}"').problems, [{ line: 1, col: 8, message: 'required variable X is missing a value: e' }]);
   assert.equal(parse('A=1\nK="line1\\n\n  ${X:?need X}"\nB=2'), {
     vars: { A: '1', B: '2' },
-    problems: [{ line: 3, col: 3, message: 'need X' }],
+    problems: [{ line: 3, col: 3, message: 'required variable X is missing a value: need X' }],
   });
   assert.equal(parse('K="\\$${X?}"').problems, [
     { line: 1, col: 6, message: 'required variable X is missing a value' },
