@@ -32,6 +32,7 @@ export interface AllocationInput {
 
 export function allocate(input: AllocationInput): { allocations: Map<string, Allocation>; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
+  checkPins(input, diagnostics);
   const v4 = allocateFamily(input, input.pool4, diagnostics);
   const v6 = input.pool6 ? allocateFamily(input, input.pool6, diagnostics) : undefined;
   const ports = allocatePorts(input, diagnostics);
@@ -43,6 +44,27 @@ export function allocate(input: AllocationInput): { allocations: Map<string, All
     allocations.set(s, { address4: a4, address6: v6?.get(s), listenPort: p });
   }
   return { allocations, diagnostics };
+}
+
+/**
+ * Pin checks that belong to no one family's pass, so each problem is reported once: text that
+ * is no address, an IPv6 address when there is no IPv6 pool (it would be dropped silently),
+ * and a second address of one family (only one can be the service's tunnel address).
+ */
+function checkPins(input: AllocationInput, diagnostics: Diagnostic[]): void {
+  for (const s of input.services) {
+    const families = new Set<number>();
+    for (const a of input.pins.get(s)?.addresses ?? []) {
+      const parsed = parseAddress(a.text);
+      if (!parsed) {
+        diagnostics.push(error('WGC051', `"${a.text}" is not an IP address`, a.pos));
+      } else if (parsed.family === 6 && !input.pool6) {
+        diagnostics.push(error('WGC051', `address ${a.text} of "${s}" is IPv6, but the project has no IPv6 pool`, a.pos, 'set x-wireguard.pool6, or pin an IPv4 address only'));
+      } else if (families.has(parsed.family)) {
+        diagnostics.push(error('WGC051', `"${s}" pins a second IPv${parsed.family} address, ${a.text}`, a.pos, 'pin at most one IPv4 and one IPv6 address'));
+      } else families.add(parsed.family);
+    }
+  }
 }
 
 function allocateFamily(input: AllocationInput, pool: Prefix, diagnostics: Diagnostic[]): Map<string, string> {
@@ -57,11 +79,8 @@ function allocateFamily(input: AllocationInput, pool: Prefix, diagnostics: Diagn
   for (const s of input.services) {
     for (const a of input.pins.get(s)?.addresses ?? []) {
       const parsed = parseAddress(a.text);
-      if (!parsed) {
-        diagnostics.push(error('WGC051', `"${a.text}" is not an IP address`, a.pos));
-        continue;
-      }
-      if (parsed.family !== family) continue;
+      // Not an address, or a second one of this family: reported by checkPins.
+      if (!parsed || parsed.family !== family || out.has(s)) continue;
       const idx = hostIndex(pool, parsed.value);
       if (idx === undefined) {
         diagnostics.push(error('WGC051', `address ${a.text} of "${s}" is not a usable address of the pool ${formatPrefix(pool)}`, a.pos, 'pin an address inside x-wireguard.pool / pool6'));
