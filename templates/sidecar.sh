@@ -2,7 +2,7 @@
 # wg-compose sidecar: brings one WireGuard interface up inside the service's network
 # namespace and keeps it up. The rendered stack runs this script as the sidecar's command
 # (with "$" escaped for compose), the tunnel tests run it in network namespaces, and the
-# tools image ships it; it needs only POSIX sh, wg, wg-quick, ip, getent and awk.
+# tools image ships it; it needs only POSIX sh, wg, wg-quick, ip, getent, awk and mktemp.
 #
 #   WG_COMPOSE_CONFIG     the wg-quick file (the compose secret), named IFACE.conf
 #   WG_COMPOSE_INTERFACE  the interface name (the config file's base name)
@@ -18,12 +18,42 @@ ready="${WG_COMPOSE_READY:-/run/wg-compose.ready}"
 # namespace container keeps); a userspace one dies with it. Start clean either way.
 rm -f "$ready"
 ip link del "$iface" 2>/dev/null || true
-wg-quick up "$conf"
+# wg refuses a whole configuration when one endpoint name does not resolve ("Name or service
+# not known" is final to it), so a single peer whose container is not up yet would keep every
+# tunnel of this service down. Bring the interface up from a private copy (wg-quick wants it
+# named IFACE.conf) without the endpoints that do not resolve yet; reresolve sets them once
+# they do. The others stay in the copy: with PersistentKeepalive set, wg-quick up starts
+# their handshakes at once, which it could not do without an endpoint (and WireGuard would
+# then wait REKEY_TIMEOUT, 5 s, before trying again).
+umask 077
+up="$(mktemp -d)/$iface.conf"
+absent=""
+for ep in $(awk '/^[ \t]*Endpoint[ \t]*=/ { sub(/^[^=]*=[ \t]*/, ""); print }' "$conf"); do
+  case "$ep" in \[*) ;; *) getent hosts "${ep%:*}" >/dev/null || absent="$absent $ep" ;; esac
+done
+awk -v absent="$absent" '
+  BEGIN { n = split(absent, a, " "); for (i = 1; i <= n; i++) skip[a[i]] = 1 }
+  /^[ \t]*Endpoint[ \t]*=/ { ep = $0; sub(/^[^=]*=[ \t]*/, "", ep); if (ep in skip) next }
+  { print }
+' "$conf" > "$up"
+wg-quick up "$up"
+
+# Shake hands with every peer now. After a restart this side has no session while its peers
+# still hold the old one: they would keep sending on it, unanswered, until WireGuard gives up
+# on it (REKEY_TIMEOUT + KEEPALIVE_TIMEOUT, 15 s), and traffic to this service would stall
+# that long. Turning persistent keepalive on sends one keepalive at once (the kernel module
+# and wireguard-go both do), which starts a handshake; the configured value is put back.
+wg show "$iface" persistent-keepalive | while read -r pub ka; do
+  [ "$ka" = off ] && ka=0
+  wg set "$iface" peer "$pub" persistent-keepalive 0
+  wg set "$iface" peer "$pub" persistent-keepalive 1
+  wg set "$iface" peer "$pub" persistent-keepalive "$ka"
+done || true
 touch "$ready"
 
 stop() {
   rm -f "$ready"
-  wg-quick down "$conf" 2>/dev/null || true
+  wg-quick down "$up" 2>/dev/null || true
   exit 0
 }
 trap stop TERM INT
@@ -31,7 +61,8 @@ trap stop TERM INT
 # Endpoint re-resolution, as wireguard-tools' contrib/reresolve-dns does: wg resolves an
 # endpoint's name once, so when a peer's container restarts with a new address the tunnel
 # would stay pointed at the old one. Every interval, resolve each peer's endpoint name again
-# and move the peer if the address changed; recovery takes at most one interval.
+# and move the peer if the address changed (or set it, if it did not resolve before);
+# recovery takes at most one interval.
 reresolve() {
   awk '
     /^\[Peer\]/ { pub = ""; ep = "" }
