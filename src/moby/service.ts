@@ -1,0 +1,247 @@
+// One compose service as a LinuxKit `services:` entry. LinuxKit runs OCI containers straight
+// from containerd, without compose's engine features, so each compose attribute is either
+// carried over (table below), handled by the WireGuard wiring (links, networks, the hosts
+// file), or reported as not supported at its own line: never dropped silently.
+import { warning, type Diagnostic } from '../diagnostics.js';
+import { isObject, keyLoc, type Json, type JsonObject } from '../load/located.js';
+
+/** Root of the named volumes on the node (LinuxKit's /var is where persistent disks mount). */
+export const VOLUME_ROOT = '/var/lib/wg-compose/volumes';
+
+export interface ServiceContext {
+  readonly name: string;
+  readonly svc: JsonObject;
+  /** /run/netns/IFACE when the service is linked; undefined = the node's root namespace. */
+  readonly net: string | undefined;
+  /** Network namespaces of linked services, for `network_mode: service:X`. */
+  readonly netnsOf: ReadonlyMap<string, string>;
+  /** The hosts file of a linked service on the node (bound over /etc/hosts). */
+  readonly hostsFile: string | undefined;
+  /** Top-level volumes (to refuse ones with a driver or external). */
+  readonly volumes: JsonObject;
+}
+
+export interface ServiceResult {
+  readonly entry: JsonObject | undefined;
+  readonly mkdirs: readonly string[];
+  readonly diagnostics: Diagnostic[];
+}
+
+/** Keys with nothing to carry: wg-compose or the loader dealt with them, or they only document. */
+const HANDLED_ELSEWHERE = new Set(['links', 'external_links', 'networks', 'profiles', 'container_name', 'expose', 'extends']);
+
+type Handler = (c: ServiceContext, out: JsonObject, report: (key: string, why: string) => void, extra: { mkdirs: string[] }) => void;
+
+const strings = (v: Json | undefined): string[] | undefined =>
+  typeof v === 'string' ? splitCommand(v) : Array.isArray(v) ? v.map((x) => String(x)) : undefined;
+
+/** `key=value` list from compose's map-or-list form (environment, labels, sysctls). */
+function pairs(v: Json | undefined): [string, string | undefined][] {
+  if (Array.isArray(v)) {
+    return v.map((e) => {
+      const s = String(e);
+      const i = s.indexOf('=');
+      return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
+    });
+  }
+  if (isObject(v)) return Object.keys(v).map((k) => [k, v[k] === null ? undefined : String(v[k])]);
+  return [];
+}
+
+const HANDLERS: Record<string, Handler> = {
+  image: (c, out) => {
+    out['image'] = String(c.svc['image']);
+  },
+  build: (c, _out, report) => {
+    if (typeof c.svc['image'] === 'string') report('build', 'LinuxKit pulls images, it does not build them: the image named by image: is used; build and push it first');
+  },
+  entrypoint: () => {
+    // Folded into command (below): LinuxKit has one argv.
+  },
+  command: (c, _out, report) => {
+    if (c.svc['entrypoint'] === undefined) {
+      report('command', "LinuxKit's command replaces the image's entrypoint too; if the image has one, add entrypoint: so it is kept");
+    }
+  },
+  environment: (c, out, report) => {
+    const env: string[] = [];
+    for (const [k, v] of pairs(c.svc['environment'])) {
+      if (v === undefined) report('environment', `${k} takes its value from the engine's environment, which a LinuxKit node does not have; give it a value`);
+      else env.push(`${k}=${v}`);
+    }
+    if (env.length) out['env'] = env;
+  },
+  cap_add: (c, out) => {
+    const caps = (strings(c.svc['cap_add']) ?? []).map((x) => (x.toUpperCase() === 'ALL' ? 'all' : x.toUpperCase().startsWith('CAP_') ? x.toUpperCase() : `CAP_${x.toUpperCase()}`));
+    if (caps.length) out['capabilities.add'] = caps;
+  },
+  privileged: (c, out) => {
+    if (c.svc['privileged'] === true) out['capabilities'] = ['all'];
+  },
+  hostname: (c, out) => {
+    out['hostname'] = String(c.svc['hostname']);
+  },
+  working_dir: (c, out) => {
+    out['cwd'] = String(c.svc['working_dir']);
+  },
+  read_only: (c, out) => {
+    out['readonly'] = c.svc['read_only'] === true;
+  },
+  user: (c, out, report) => {
+    const m = /^(\d+)(?::(\d+))?$/.exec(String(c.svc['user']));
+    if (!m) {
+      report('user', 'LinuxKit takes numeric ids (uid[:gid]) here, not names from the image');
+      return;
+    }
+    out['uid'] = Number(m[1]);
+    if (m[2] !== undefined) out['gid'] = Number(m[2]);
+  },
+  sysctls: (c, out) => {
+    const s: JsonObject = {};
+    for (const [k, v] of pairs(c.svc['sysctls'])) s[k] = v ?? '';
+    out['sysctl'] = s;
+  },
+  labels: (c, out) => {
+    const a: JsonObject = {};
+    for (const [k, v] of pairs(c.svc['labels'])) a[k] = v ?? '';
+    out['annotations'] = a;
+  },
+  tmpfs: (c, out) => {
+    const have = Array.isArray(out['tmpfs']) ? (out['tmpfs'] as string[]) : [];
+    out['tmpfs'] = [...have, ...(strings(c.svc['tmpfs']) ?? [])];
+  },
+  network_mode: (c, out, report) => {
+    const mode = String(c.svc['network_mode']);
+    if (mode === 'host') return; // the node's root namespace, LinuxKit's default
+    if (mode === 'none') {
+      out['net'] = 'new';
+      return;
+    }
+    const target = mode.startsWith('service:') ? c.netnsOf.get(mode.slice('service:'.length)) : undefined;
+    if (target) out['net'] = target;
+    else report('network_mode', `network_mode ${mode} has no equivalent on a LinuxKit node (only host, none, and service: of a linked service)`);
+  },
+  volumes: (c, out, report, extra) => {
+    const binds: string[] = Array.isArray(out['binds.add']) ? (out['binds.add'] as string[]) : [];
+    const tmpfs: string[] = Array.isArray(out['tmpfs']) ? (out['tmpfs'] as string[]) : [];
+    const list = Array.isArray(c.svc['volumes']) ? c.svc['volumes'] : [];
+    for (const v of list) {
+      const m = volumeMount(v);
+      if (m.type === 'tmpfs' && m.target) {
+        tmpfs.push(m.target);
+        continue;
+      }
+      if (m.type !== 'volume' || !m.source || !m.target) {
+        report('volumes', m.type === 'bind' || (m.source && /^[./~]/.test(m.source))
+          ? `the host path ${m.source ?? ''} does not exist on a LinuxKit node; put the files in the image (files:) and bind them`
+          : `anonymous or ${m.type} volume ${m.target ?? ''} has no equivalent on a LinuxKit node; name it`);
+        continue;
+      }
+      const def = c.volumes[m.source];
+      if (isObject(def) && (def['driver'] !== undefined || def['driver_opts'] !== undefined || def['external'] !== undefined)) {
+        report('volumes', `volume ${m.source} uses a driver or is external; LinuxKit has plain directories only (${VOLUME_ROOT}/${m.source})`);
+        continue;
+      }
+      const dir = `${VOLUME_ROOT}/${m.source}`;
+      extra.mkdirs.push(dir);
+      binds.push(`${dir}:${m.target}${m.readOnly ? ':ro' : ''}`);
+    }
+    if (binds.length) out['binds.add'] = binds;
+    if (tmpfs.length) out['tmpfs'] = tmpfs;
+  },
+  extra_hosts: () => {
+    // Written into the service's hosts file with its link names (see spec.ts).
+  },
+  ports: (_c, _out, report) => report('ports', 'there is no port publishing on a single LinuxKit node: services in their own namespace are reached through their links only'),
+  depends_on: (c, _out, report) => {
+    const d = c.svc['depends_on'];
+    const conditions = isObject(d) ? Object.keys(d).some((k) => isObject(d[k]) && (d[k] as JsonObject)['condition'] !== 'service_started') : false;
+    report('depends_on', `LinuxKit starts all services together, after every onboot container (so every tunnel) is up${conditions ? '; health conditions are not waited for' : ''}`);
+  },
+  healthcheck: (_c, _out, report) => report('healthcheck', 'LinuxKit does not run health checks'),
+  restart: (c, _out, report) => {
+    if (c.svc['restart'] !== 'no') report('restart', 'LinuxKit does not restart services that exit');
+  },
+};
+
+/** The compose volume forms, short (`src:dst:ro`) and long ({type, source, target, read_only}). */
+function volumeMount(v: Json): { type: string; source: string | undefined; target: string | undefined; readOnly: boolean } {
+  if (isObject(v)) {
+    const type = typeof v['type'] === 'string' ? v['type'] : 'volume';
+    return { type, source: typeof v['source'] === 'string' ? v['source'] : undefined, target: typeof v['target'] === 'string' ? v['target'] : undefined, readOnly: v['read_only'] === true };
+  }
+  const parts = String(v).split(':');
+  if (parts.length === 1) return { type: 'volume', source: undefined, target: parts[0], readOnly: false };
+  const [source, target, mode] = parts as [string, string, string | undefined];
+  const type = /^[./~]/.test(source) ? 'bind' : 'volume';
+  return { type, source, target, readOnly: (mode ?? '').split(',').includes('ro') };
+}
+
+/**
+ * Splits a command string as compose does (shell words: quotes group, backslash escapes),
+ * without expanding anything: there is no shell in between.
+ */
+export function splitCommand(s: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let has = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else if (ch === '\\' && quote === '"' && i + 1 < s.length && '"\\$`'.includes(s[i + 1]!)) cur += s[++i];
+      else cur += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      has = true;
+    } else if (ch === '\\' && i + 1 < s.length) {
+      cur += s[++i];
+      has = true;
+    } else if (/\s/.test(ch)) {
+      if (has || cur) out.push(cur);
+      cur = '';
+      has = false;
+    } else {
+      cur += ch;
+      has = true;
+    }
+  }
+  if (has || cur) out.push(cur);
+  return out;
+}
+
+export function serviceEntry(c: ServiceContext): ServiceResult {
+  const diagnostics: Diagnostic[] = [];
+  const report = (key: string, why: string) =>
+    diagnostics.push(warning('WGC070', `services.${c.name}.${key}: ${why}`, keyLoc(c.svc, key)));
+  if (typeof c.svc['image'] !== 'string') {
+    diagnostics.push(
+      warning(
+        'WGC071',
+        `services.${c.name} has no image (only build:), so it is left out of the LinuxKit image`,
+        keyLoc(c.svc, 'build') ?? undefined,
+        'build and push the image, then name it with image:',
+      ),
+    );
+    return { entry: undefined, mkdirs: [], diagnostics };
+  }
+  const out: JsonObject = { name: c.name };
+  const extra = { mkdirs: [] as string[] };
+  for (const key of Object.keys(c.svc)) {
+    if (key.startsWith('x-') || HANDLED_ELSEWHERE.has(key)) continue;
+    const h = HANDLERS[key];
+    if (h) h(c, out, report, extra);
+    else report(key, 'not carried into the LinuxKit output');
+  }
+  const entrypoint = strings(c.svc['entrypoint']);
+  const command = strings(c.svc['command']);
+  if (entrypoint || command) out['command'] = [...(entrypoint ?? []), ...(command ?? [])];
+  if (c.net && out['net'] === undefined) out['net'] = c.net;
+  if (c.hostsFile) {
+    const binds = Array.isArray(out['binds.add']) ? (out['binds.add'] as string[]) : [];
+    out['binds.add'] = [`${c.hostsFile}:/etc/hosts:ro`, ...binds];
+  }
+  if (extra.mkdirs.length) out['runtime'] = { mkdir: [...new Set(extra.mkdirs)] };
+  return { entry: out, mkdirs: extra.mkdirs, diagnostics };
+}

@@ -1,0 +1,230 @@
+// `wg-compose moby`: the project as one LinuxKit node (a Moby image spec), following
+// LinuxKit's own WireGuard pattern (examples/wireguard.yml):
+//
+// - one onboot container per linked service, `net: new`, whose runtime creates a WireGuard
+//   link (`runtime.interfaces: add: wireguard, createInRoot: true`) and keeps the container's
+//   network namespace at /run/netns/IFACE (`bindNS.net`); it configures the link from the
+//   service's wg-quick file and exits;
+// - the service joins that namespace (`net: /run/netns/IFACE`): its only interfaces are
+//   loopback and the tunnel, so its only way to its peers is WireGuard;
+// - createInRoot: LinuxKit's init creates the link in the root namespace and then moves it
+//   (pkg/init/cmd/service/prepare.go). A WireGuard link keeps its UDP socket in the
+//   namespace it was created in, so every listen port is on the node's root namespace and each
+//   peer's endpoint is 127.0.0.1:<its listen port>; the links are named by those ports
+//   (wg51820…), unique on the node, as one root namespace holds them all before the move.
+//
+// Keys stay out of the image by default: each wg-quick file is a LinuxKit user-data entry
+// (pkg/metadata turns the JSON into /run/config/wg-compose/IFACE.conf at boot) and only the
+// onboot container of that interface binds its own file. --embed-keys puts them in `files:`.
+import { Document, isMap, isSeq, type YAMLMap } from 'yaml';
+import type { Diagnostic } from '../diagnostics.js';
+import { warning } from '../diagnostics.js';
+import { isObject, keyLoc, type Json, type JsonObject } from '../load/located.js';
+import { renderWgQuick } from '../render/wg-quick.js';
+import type { Node, Secrets, Topology } from '../topology/topology.js';
+import { STOCK, USERDATA_KEY } from './images.js';
+import { serviceEntry } from './service.js';
+
+export interface MobyImages {
+  /** The kernel image (ours: WireGuard built in), or LinuxKit's stock one. */
+  readonly kernel: string;
+  /** The onboot image that configures each link: ours (wg-compose-onboot), or linuxkit/ip. */
+  readonly tools: string;
+  /** linuxkit/ip's lk-wg-config instead of wg-compose-onboot. */
+  readonly stockTools: boolean;
+}
+
+export interface MobyInput {
+  readonly project: string;
+  /** The merged compose model (with source positions, for diagnostics). */
+  readonly model: JsonObject;
+  /** Services the active profiles disabled: not on the node. */
+  readonly disabled: ReadonlySet<string>;
+  readonly topology: Topology;
+  readonly secrets: Secrets;
+  readonly images: MobyImages;
+  readonly embedKeys: boolean;
+  /** For the header comment. */
+  readonly sources: readonly string[];
+  /** For the header comment: where the user-data file is, relative to the project directory. */
+  readonly userdataPath: string;
+}
+
+export interface MobyOutput {
+  /** The LinuxKit YAML (stdout). Holds private keys only with embedKeys. */
+  readonly yaml: string;
+  /** The spec as data, for validation. */
+  readonly spec: JsonObject;
+  /** Metadata-package JSON holding every wg-quick file. Secret. Empty with embedKeys. */
+  readonly userdata: string;
+  readonly diagnostics: Diagnostic[];
+}
+
+/** The link of a service on the node: named by its listen port, unique and ≤ 15 characters. */
+export const interfaceName = (node: Node): string => `wg${node.listenPort}`;
+export const netnsPath = (iface: string): string => `/run/netns/${iface}`;
+const hostsFilePath = (iface: string): string => `/etc/wg-compose/hosts/${iface}`;
+const keyFilePath = (iface: string): string => `/etc/wg-compose/keys/${iface}.conf`;
+const userdataFilePath = (iface: string): string => `/run/config/${USERDATA_KEY}/${iface}.conf`;
+
+/** The wg-quick file of a service on the node: as `render` writes it, but peers on loopback. */
+export function nodeConfig(project: string, node: Node, topology: Topology, secrets: Secrets): string {
+  const onNode: Node = {
+    ...node,
+    peers: node.peers.map((p) => ({ ...p, endpoint: `127.0.0.1:${topology.nodes.get(p.service)!.listenPort}` })),
+  };
+  return renderWgQuick(project, onNode, secrets);
+}
+
+export function renderMoby(input: MobyInput): MobyOutput {
+  const { topology, model } = input;
+  const diagnostics: Diagnostic[] = [];
+  const linked = [...topology.nodes.keys()].sort();
+  const ifaceOf = new Map(linked.map((s) => [s, interfaceName(topology.nodes.get(s)!)]));
+  const netnsOf = new Map([...ifaceOf].map(([s, i]) => [s, netnsPath(i)]));
+
+  const files: JsonObject[] = [];
+  const userdataEntries: JsonObject = {};
+  const onboot: JsonObject[] = [
+    { name: 'sysctl', image: STOCK.sysctl },
+    { name: 'dhcpcd', image: STOCK.dhcpcd, command: ['/sbin/dhcpcd', '--nobackground', '-f', '/dhcpcd.conf', '-1'] },
+  ];
+  if (!input.embedKeys && linked.length > 0) onboot.push({ name: 'metadata', image: STOCK.metadata });
+
+  for (const s of linked) {
+    const node = topology.nodes.get(s)!;
+    const iface = ifaceOf.get(s)!;
+    const conf = nodeConfig(input.project, node, topology, input.secrets);
+    let source: string;
+    if (input.embedKeys) {
+      source = keyFilePath(iface);
+      files.push({ path: source.slice(1), contents: conf, mode: '0600' });
+    } else {
+      source = userdataFilePath(iface);
+      userdataEntries[`${iface}.conf`] = { perm: '0600', content: conf };
+    }
+    const target = `/etc/wireguard/${iface}.conf`;
+    const entry: JsonObject = {
+      name: iface,
+      image: input.images.tools,
+      net: 'new',
+      binds: [`${source}:${target}:ro`],
+      command: input.images.stockTools ? ['/usr/bin/lk-wg-config', 'configure', target] : ['/usr/local/bin/wg-compose-onboot', target],
+      runtime: { interfaces: [{ name: iface, add: 'wireguard', createInRoot: true }], bindNS: { net: netnsOf.get(s)! } },
+    };
+    if (!input.images.stockTools) entry['capabilities'] = ['CAP_NET_ADMIN'];
+    onboot.push(entry);
+    files.push({ path: hostsFilePath(iface).slice(1), contents: hostsFile(s, node, model), mode: '0644' });
+  }
+
+  const rawServices = isObject(model['services']) ? model['services'] : {};
+  // Entropy for the node, as in LinuxKit's examples (unless a service already has that name).
+  const services: JsonObject[] = Object.hasOwn(rawServices, 'rngd') ? [] : [{ name: 'rngd', image: STOCK.rngd }];
+  const volumes = isObject(model['volumes']) ? model['volumes'] : {};
+  for (const name of Object.keys(rawServices)) {
+    const svc = rawServices[name];
+    if (!isObject(svc) || input.disabled.has(name)) continue;
+    const iface = ifaceOf.get(name);
+    const r = serviceEntry({
+      name,
+      svc,
+      net: netnsOf.get(name),
+      netnsOf,
+      hostsFile: iface ? hostsFilePath(iface) : undefined,
+      volumes,
+    });
+    diagnostics.push(...r.diagnostics);
+    if (r.entry) services.push(r.entry);
+  }
+  diagnostics.push(...projectLevel(model));
+
+  const spec: JsonObject = {
+    kernel: { image: input.images.kernel, cmdline: STOCK.cmdline },
+    init: [...STOCK.init],
+    onboot,
+    services,
+  };
+  if (files.length) spec['files'] = files;
+
+  const userdata = input.embedKeys || linked.length === 0 ? '' : `${JSON.stringify({ [USERDATA_KEY]: { entries: userdataEntries } }, null, 2)}\n`;
+  return { yaml: toYaml(spec, input, ifaceOf), spec, userdata, diagnostics };
+}
+
+/**
+ * /etc/hosts inside a linked service: its link names resolve to the peers' tunnel addresses
+ * (what compose's links did), its own name to its own tunnel address, plus its extra_hosts.
+ */
+function hostsFile(service: string, node: Node, model: JsonObject): string {
+  const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
+  for (const a of node.addresses) lines.push(`${a}\t${service}`);
+  const byAddress = new Map<string, string[]>();
+  for (const h of node.hosts) byAddress.set(h.address, [...(byAddress.get(h.address) ?? []), h.name]);
+  for (const [a, names] of byAddress) lines.push(`${a}\t${names.join(' ')}`);
+  const svc = isObject(model['services']) ? model['services'][service] : undefined;
+  const extra = isObject(svc) ? svc['extra_hosts'] : undefined;
+  const entries: [string, string][] = Array.isArray(extra)
+    ? extra.map((e) => {
+        const m = /^([^:=]+)[:=](.+)$/.exec(String(e));
+        return m ? ([m[1]!, m[2]!] as [string, string]) : (['', ''] as [string, string]);
+      })
+    : isObject(extra)
+      ? Object.keys(extra).flatMap((k) => (Array.isArray(extra[k]) ? (extra[k] as Json[]) : [extra[k]!]).map((a) => [k, String(a)] as [string, string]))
+      : [];
+  for (const [name, address] of entries) if (name && address && address !== 'host-gateway') lines.push(`${address}\t${name}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** What the whole project asks for that one LinuxKit node cannot give. */
+function projectLevel(model: JsonObject): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const volumes = model['volumes'];
+  if (isObject(volumes)) {
+    for (const v of Object.keys(volumes)) {
+      const def = volumes[v];
+      for (const key of ['driver', 'driver_opts', 'external']) {
+        if (isObject(def) && def[key] !== undefined) {
+          out.push(warning('WGC070', `volumes.${v}.${key}: LinuxKit volumes here are plain directories on the node; ${key} is not carried over`, keyLoc(def, key)));
+        }
+      }
+    }
+  }
+  for (const key of ['secrets', 'configs']) {
+    if (model[key] !== undefined) out.push(warning('WGC070', `${key}: not carried into the LinuxKit output (put the files in the image with files:)`, keyLoc(model, key)));
+  }
+  if (model['networks'] !== undefined) {
+    out.push(
+      warning(
+        'WGC070',
+        'networks: not created on a LinuxKit node: linked services reach each other only through WireGuard, the others share the node’s network',
+        keyLoc(model, 'networks'),
+      ),
+    );
+  }
+  return out;
+}
+
+function toYaml(spec: JsonObject, input: MobyInput, ifaceOf: ReadonlyMap<string, string>): string {
+  // YAML 1.1 quoting: linuxkit reads the spec with Go's yaml.v2, where an unquoted `yes` in a
+  // command is a boolean; quoting for 1.1 is also valid YAML 1.2.
+  const doc = new Document(spec, { version: '1.1', aliasDuplicateObjects: false });
+  doc.commentBefore =
+    ` LinuxKit image spec rendered by wg-compose from ${input.sources.join(', ')} (project "${input.project}").\n` +
+    ` Do not edit: change the input and run \`wg-compose moby\` again.\n` +
+    (input.embedKeys
+      ? ' WARNING: private keys are embedded below (--embed-keys): treat this file and every image built from it as secret.'
+      : ` No key is in this file: boot the node with ${input.userdataPath} as its user data\n` +
+        ` (linuxkit run … --data-file ${input.userdataPath}); linuxkit/metadata puts each\n` +
+        ` interface's config in /run/config/${USERDATA_KEY}/.`);
+  // A comment on each WireGuard onboot entry and linked service: which service, which address.
+  const byIface = new Map([...ifaceOf].map(([s, i]) => [i, s]));
+  const onboot = doc.get('onboot', true);
+  if (isSeq(onboot)) {
+    for (const item of onboot.items) {
+      if (!isMap(item)) continue;
+      const service = byIface.get(String((item as YAMLMap).get('name')));
+      const node = service === undefined ? undefined : input.topology.nodes.get(service);
+      if (node) item.commentBefore = ` service "${service}": ${node.addresses.join(', ')}, listening on 127.0.0.1:${node.listenPort}`;
+    }
+  }
+  return doc.toString({ lineWidth: 0 });
+}
