@@ -1,0 +1,30 @@
+// Finding and printing external commands, shared by the image builders and the compose
+// engines: the same PATH rules and the same quoting wherever wg-compose runs a tool.
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/**
+ * An executable file by that path, or by that name in one of PATH's directories — looked up
+ * in the environment the CLI was given (tests pass a PATH of fixture scripts), not the process's.
+ */
+export function findExecutable(command: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const isExec = (p: string) => {
+    try {
+      if (!statSync(p).isFile()) return false;
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes('/')) return isExec(command) ? command : undefined;
+  for (const dir of (env['PATH'] ?? '').split(delimiter)) {
+    if (dir && isExec(join(dir, command))) return join(dir, command);
+  }
+  return undefined;
+}
+
+/** POSIX shell quoting for printed commands: a reader can paste them as they are. */
+export function shellQuote(argv: readonly string[]): string {
+  return argv.map((a) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
+}

@@ -1,0 +1,241 @@
+// Engine tier (DESIGN.md §8, tier 5): `wg-compose up` and `down` on a real container engine —
+// podman with runc, Debian's docker-compose 1.29.2 against podman's Docker-compatible API,
+// images from a debootstrap base (scripts/podman-setup.sh; no registry). Every check runs from
+// inside the application containers, as an application would see its network.
+//
+// Runs only as `npm run test:engine` (scripts/test-engine.sh sets WG_COMPOSE_ENGINE_TESTS=1
+// after setting the engine up); under `npm test` it registers nothing.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const ENABLED = process.env['WG_COMPOSE_ENGINE_TESTS'] === '1';
+const BIN = fileURLToPath(new URL('../../../bin/wg-compose.js', import.meta.url));
+const PROJECT = 'wgcengine';
+const HOST_PORT = 28080;
+const BASE = 'localhost/wg-compose/base:bookworm';
+
+// web → api (as "backend") and cache; api → db (as "database"), also waiting for db's own
+// healthcheck (which podman without systemd would never run: `up` runs it); lonely has no link.
+// Every application runs a TCP sink on port 7000 that logs what it receives; SIGTERM ends it
+// at once (a shell as PID 1 ignores signals it has no trap for).
+const SERVER = `["sh", "-c", "trap 'exit 0' TERM INT; nc -lk 7000 & wait"]`;
+const COMPOSE = `x-app: &app
+  image: ${BASE}
+  command: ${SERVER}
+services:
+  web:
+    <<: *app
+    ports: ["${HOST_PORT}:7000"]
+    env_file: ./app.env
+    links: ["api:backend", cache]
+  api:
+    <<: *app
+    links: ["db:database"]
+    depends_on:
+      db: {condition: service_healthy}
+  db:
+    <<: *app
+    healthcheck: {test: ["CMD", "true"], interval: 2s}
+  cache:
+    <<: *app
+  lonely:
+    build: ./lonely
+    image: localhost/wgc-test/lonely:latest
+    command: ${SERVER}
+`;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Run {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 300_000, ...opts });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+const env = { ...process.env, WG_COMPOSE_ENGINE: 'docker-compose', DOCKER_HOST: process.env['DOCKER_HOST'] ?? 'unix:///run/podman/podman.sock' };
+let dir = '';
+const wgc = (...args: string[]) => run('node', [BIN, ...args, '-p', PROJECT], { cwd: dir, env });
+const container = (service: string) => `${PROJECT}_${service}_1`;
+const podman = (...args: string[]) => run('podman', args);
+const inApp = (service: string, ...cmd: string[]) => podman('exec', container(service), ...cmd);
+
+/** Tunnel address and public key of each service, from `show --json`. */
+let topo = new Map<string, { address: string; publicKey: string }>();
+
+/** wg(8) `transfer` of a service's sidecar: peer public key → bytes received and sent. */
+function transfer(service: string): Map<string, { rx: number; tx: number }> {
+  const r = podman('exec', container(`${service}-wg`), 'wg', 'show', 'wg0', 'transfer');
+  assert.is(r.status, 0, r.stderr);
+  const out = new Map<string, { rx: number; tx: number }>();
+  for (const line of r.stdout.trim().split('\n')) {
+    const [pub, rx, tx] = line.split('\t');
+    out.set(pub!, { rx: Number(rx), tx: Number(tx) });
+  }
+  return out;
+}
+
+async function until(what: string, ok: () => boolean, timeoutMs: number): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    if (ok()) return Date.now() - start;
+    if (Date.now() - start > timeoutMs) assert.unreachable(`${what}: not within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Sends a line to the host's published port; resolves true once it is written and closed. */
+function sendToHostPort(text: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port: HOST_PORT }, () => s.end(`${text}\n`));
+    s.on('close', (hadError) => resolve(!hadError));
+    s.on('error', () => resolve(false));
+    s.setTimeout(3000, () => s.destroy());
+  });
+}
+
+const eth0 = (service: string) => inApp(service, 'ip', '-4', '-o', 'addr', 'show', 'eth0').stdout.split(/\s+/)[3];
+const ping = (service: string, target: string) => inApp(service, 'ping', '-c', '1', '-W', '1', '-q', target).status === 0;
+
+/** Removes whatever of the test project is left, whatever state a failed test left it in. */
+function cleanup(): void {
+  if (dir && existsSync(dir)) wgc('down');
+  const ids = podman('ps', '-aq', '--filter', `label=com.docker.compose.project=${PROJECT}`).stdout.split('\n').filter(Boolean);
+  if (ids.length) podman('rm', '-f', ...ids);
+  for (const n of podman('network', 'ls', '--format', '{{.Name}}').stdout.split('\n')) if (n.startsWith(`${PROJECT}_`)) podman('network', 'rm', '-f', n);
+}
+
+if (ENABLED) {
+  test.before(() => {
+    cleanup();
+    dir = mkdtempSync(join(tmpdir(), 'wgc-engine-'));
+    writeFileSync(join(dir, 'compose.yaml'), COMPOSE);
+    writeFileSync(join(dir, 'app.env'), 'GREETING=from-the-env-file\n');
+    mkdirSync(join(dir, 'lonely'));
+    writeFileSync(join(dir, 'lonely', 'Dockerfile'), `FROM ${BASE}\nCOPY hello.txt /hello.txt\n`);
+    writeFileSync(join(dir, 'lonely', 'hello.txt'), 'from-the-build-context\n');
+  });
+  test.after(() => {
+    cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('up starts the project and returns once every tunnel is ready (timed over three runs)', () => {
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) assert.is(wgc('down').status, 0);
+      const start = Date.now();
+      const r = wgc('up', ...(i === 0 ? ['--build'] : []));
+      times.push((Date.now() - start) / 1000);
+      assert.is(r.status, 0, r.stderr);
+      // A slow run shows its progress lines (each stamped with the time since `up` began).
+      if (times[i]! > 30) console.error(`\n  engine tier: run ${i + 1} took ${times[i]!.toFixed(1)} s; its stderr:\n${r.stderr}`);
+      assert.is(r.stdout, '', 'stdout stays clean');
+      assert.match(r.stderr, /^wg-compose: 4 tunnels ready in [\d.]+ s: api, cache, db, web$/m);
+      assert.not.match(r.stderr, /\u001b\[/, 'no terminal: plain progress lines');
+    }
+    const sorted = [...times].sort((a, b) => a - b);
+    console.error(`\n  engine tier: up → all 4 tunnels ready: ${times.map((t) => t.toFixed(1)).join(' s, ')} s (first with --build); median ${sorted[1]!.toFixed(1)} s`);
+    const show = JSON.parse(wgc('show', '--json').stdout) as { services: { name: string; addresses: string[]; publicKey: string }[] };
+    topo = new Map(show.services.map((s) => [s.name, { address: s.addresses[0]!, publicKey: s.publicKey }]));
+    assert.equal([...topo.keys()].sort(), ['api', 'cache', 'db', 'web']);
+    for (const s of ['web', 'api', 'db', 'cache', 'lonely']) assert.is(podman('inspect', '--format', '{{.State.Status}}', container(s)).stdout.trim(), 'running', s);
+    assert.is(podman('inspect', '--format', '{{.State.Health.Status}}', container('db')).stdout.trim(), 'healthy', "db's own healthcheck ran");
+  });
+
+  test('link names resolve to tunnel addresses inside the application containers', () => {
+    const resolves = (service: string, name: string) => inApp(service, 'getent', 'hosts', name).stdout.split(/\s+/)[0];
+    assert.is(resolves('web', 'backend'), topo.get('api')!.address);
+    assert.is(resolves('web', 'cache'), topo.get('cache')!.address);
+    assert.is(resolves('api', 'database'), topo.get('db')!.address);
+  });
+
+  test('traffic to each link name reaches its target through the tunnel', () => {
+    for (const [from, name, to] of [
+      ['web', 'backend', 'api'],
+      ['web', 'cache', 'cache'],
+      ['api', 'database', 'db'],
+    ] as const) {
+      const before = transfer(from).get(topo.get(to)!.publicKey)!;
+      assert.ok(ping(from, name), `${from} pings ${name}`);
+      const message = `hello-${to}-from-${from}`;
+      const sent = inApp(from, 'sh', '-c', `echo ${message} | nc -q 1 -w 3 ${name} 7000`);
+      assert.is(sent.status, 0, `${from} → ${name}:7000: ${sent.stderr}`);
+      const after = transfer(from).get(topo.get(to)!.publicKey)!;
+      assert.ok(after.tx > before.tx && after.rx > before.rx, `${from}-wg's counters for ${to} grew: ${JSON.stringify({ before, after })}`);
+      assert.match(podman('logs', container(to)).stdout, message, `${to} received the message`);
+    }
+  });
+
+  test('no path on the tunnel addresses between services that are not linked', () => {
+    assert.not.ok(ping('web', topo.get('db')!.address), 'web is not linked to db');
+    assert.not.ok(ping('db', topo.get('web')!.address), 'nor db to web');
+    assert.not.ok(ping('cache', topo.get('api')!.address), 'cache is linked to web only');
+    assert.not.ok(ping('lonely', topo.get('api')!.address), 'lonely has no tunnel at all');
+    // A TCP connect alone proves nothing here: this machine's uplink accepts connections to
+    // any address. What counts is that nothing arrives at db.
+    inApp('web', 'sh', '-c', `echo not-for-db-from-web | nc -q 1 -w 2 ${topo.get('db')!.address} 7000`);
+    inApp('lonely', 'sh', '-c', `echo not-for-db-from-lonely | nc -q 1 -w 2 ${topo.get('db')!.address} 7000`);
+    assert.not.match(podman('logs', container('db')).stdout, 'not-for-db');
+    assert.not.ok(transfer('web').has(topo.get('db')!.publicKey), 'db is no peer of web');
+  });
+
+  test('everything that is not a link behaves as before: names on the network, ports, env files, build contexts', async () => {
+    assert.is(inApp('lonely', 'nc', '-z', '-w', '3', 'api', '7000').status, 0, 'lonely reaches api by its name on the network');
+    assert.is(inApp('api', 'nc', '-z', '-w', '3', 'lonely', '7000').status, 0, 'and api reaches lonely');
+    assert.ok(await sendToHostPort('hello-web-from-the-host'), `the published port ${HOST_PORT} answers`);
+    await until('the host message in web', () => podman('logs', container('web')).stdout.includes('hello-web-from-the-host'), 5000);
+    assert.is(inApp('web', 'printenv', 'GREETING').stdout.trim(), 'from-the-env-file');
+    assert.is(inApp('lonely', 'cat', '/hello.txt').stdout.trim(), 'from-the-build-context');
+  });
+
+  test('a sidecar restart: the application keeps its network meanwhile, and the tunnel works again', async () => {
+    for (const [sidecar, from, name] of [
+      ['api', 'web', 'backend'], // the target's sidecar: its peers still hold the old session
+      ['web', 'web', 'backend'], // the linking service's own sidecar
+    ] as const) {
+      const addr = eth0('web');
+      assert.ok(addr, 'web has an address on eth0');
+      const r = podman('restart', container(`${sidecar}-wg`));
+      assert.is(r.status, 0, r.stderr);
+      assert.is(eth0('web'), addr, 'eth0 and its address stayed');
+      assert.ok(await sendToHostPort(`port-after-${sidecar}-wg-restart`), 'the published port still answers');
+      const ms = await until(`${from} → ${name} after restarting ${sidecar}-wg`, () => ping(from, name), 20_000);
+      console.error(`  engine tier: ${from} → ${name} works again ${(ms / 1000).toFixed(1)} s after \`podman restart\` of ${sidecar}-wg returned`);
+      const before = transfer(from).get(topo.get('api')!.publicKey)!;
+      assert.ok(ping(from, name));
+      const after = transfer(from).get(topo.get('api')!.publicKey)!;
+      assert.ok(after.tx > before.tx && after.rx > before.rx, 'through the tunnel');
+    }
+  });
+
+  test('an application restart: same network, and the tunnel works again', async () => {
+    const addr = eth0('web');
+    assert.is(podman('restart', container('web')).status, 0);
+    await until('web → backend after restarting web', () => ping('web', 'backend'), 20_000);
+    assert.is(eth0('web'), addr);
+    assert.is(inApp('web', 'getent', 'hosts', 'backend').stdout.split(/\s+/)[0], topo.get('api')!.address);
+  });
+
+  test('down leaves no container, network or secret of the project; the keys stay', () => {
+    const r = wgc('down');
+    const left = () => podman('ps', '-a', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--format', '{{.Names}} {{.Status}}').stdout.trim();
+    assert.is(r.status, 0, `${r.stderr}\nleft: ${left()}`);
+    assert.is(left(), '', r.stderr);
+    assert.equal(podman('network', 'ls', '--format', '{{.Name}}').stdout.split('\n').filter((n) => n.startsWith(PROJECT)), []);
+    assert.equal(podman('secret', 'ls', '--format', '{{.Name}}').stdout.split('\n').filter((n) => n.includes(PROJECT) || n.includes('wg-conf')), []);
+    const state = join(dir, '.wg-compose');
+    assert.is(statSync(join(state, 'master.key')).mode & 0o777, 0o600);
+    for (const s of ['api', 'cache', 'db', 'web']) assert.ok(existsSync(join(state, PROJECT, `${s}.conf`)), `${s}.conf stays`);
+  });
+}
+
+test.run();
