@@ -1,0 +1,79 @@
+// `wg-compose rotate SERVICE` and `wg-compose rotate A:B`: new key material for exactly that —
+// one service's key pair, or one pair's preshared key — and nothing else. The epoch in the
+// lockfile moves on by one; the new key is HKDF(master, project, name, epoch), so the rotation
+// is as reproducible as every other key. The configs that carry the old material (the
+// service's own and its peers', or the pair's two) are rewritten in the same commit as the
+// lockfile (see writeRenderState), so both sides of every tunnel change together.
+import { error } from '../diagnostics.js';
+import type { ProjectOptions } from '../load/project-options.js';
+import type { Analysis } from '../pipeline.js';
+import { pairKey } from '../state/lockfile.js';
+import { removeImportedKeys } from '../state/store.js';
+import { EXIT, type CliIO } from './io.js';
+import { underStateLock } from './locked.js';
+import { analyzeProject, prepareAnalyzed } from './prepare.js';
+import { writeRenderState } from './render.js';
+import { displayPath, report } from './report.js';
+
+export async function runRotate(io: CliIO, opts: ProjectOptions, target: string): Promise<number> {
+  const analysis = analyzeProject(io, opts);
+  if (typeof analysis === 'number') return analysis;
+  const what = resolveTarget(analysis, target);
+  if (typeof what === 'string') {
+    report(io, [error('WGC101', what, undefined, 'rotate takes a linked service (wg-compose show lists them) or a linked pair as A:B')]);
+    return EXIT.input;
+  }
+  const { projectDir, name } = analysis.project;
+  return underStateLock(io, projectDir, 'rotate', () => {
+    // No master is created here: rotating keys that were never made would re-key everything.
+    const p = prepareAnalyzed(
+      io,
+      analysis,
+      false,
+      what.kind === 'service' ? { rotateServices: new Set([what.service]) } : { rotateLinks: new Set([what.pair]) },
+    );
+    if (typeof p === 'number') return p;
+    const before = what.kind === 'service' ? p.previousLock.services.get(what.service) : p.previousLock.links.get(what.pair);
+    if (before === undefined) {
+      report(io, [error('WGC101', `${what.kind === 'service' ? `"${what.service}"` : `the link ${what.pair}`} has no key in ${displayPath(io.cwd, p.lockPath)} yet`, undefined, 'wg-compose render makes its first keys; rotate replaces them')]);
+      return EXIT.input;
+    }
+    const { written } = writeRenderState(p);
+    const { topology } = p.compiled;
+    let sides: string[];
+    if (what.kind === 'service') {
+      // The retired imported key goes only now that the lockfile names the new epoch.
+      if (p.previousLock.services.get(what.service)?.imported) removeImportedKeys(projectDir, name, what.service);
+      const node = topology.nodes.get(what.service)!;
+      sides = [what.service, ...node.peers.map((x) => x.service)];
+      io.stderr(`wg-compose: rotated the key of "${what.service}": epoch ${before.epoch} → ${node.epoch}${p.previousLock.services.get(what.service)?.imported ? ' (the imported key is retired)' : ''}\n`);
+    } else {
+      sides = what.pair.split(':');
+      io.stderr(`wg-compose: rotated the preshared key of ${what.pair}: epoch ${before.epoch} → ${topology.links.get(what.pair)!.epoch}\n`);
+    }
+    io.stderr(`wg-compose: rewrote ${written.length} wg-quick file(s): ${written.map((f) => displayPath(io.cwd, f)).join(', ')}\n`);
+    io.stderr(
+      `wg-compose: apply them to ${sides.map((s) => `"${s}"`).join(', ')} together (README: "Rotating keys without a split")` +
+        (what.kind === 'service' ? '; the public keys in the stack changed too: render it again\n' : '\n'),
+    );
+    return EXIT.ok;
+  });
+}
+
+type Target = { kind: 'service'; service: string } | { kind: 'link'; pair: string };
+
+/** A linked service, or a pair of services one of which links the other; else why not. */
+function resolveTarget(a: Analysis, target: string): Target | string {
+  const linked = new Set(a.linked);
+  const i = target.indexOf(':');
+  if (i < 0) {
+    if (linked.has(target)) return { kind: 'service', service: target };
+    return a.view.services.has(target) ? `service "${target}" takes part in no link, so it has no key` : `no service "${target}" in this project`;
+  }
+  const x = target.slice(0, i);
+  const y = target.slice(i + 1);
+  if (x === y || !linked.has(x) || !linked.has(y)) return `"${target}" is not a pair of linked services`;
+  const links = (from: string, to: string) => (a.view.services.get(from)?.links ?? []).some((l) => l.target === to);
+  if (!links(x, y) && !links(y, x)) return `"${x}" and "${y}" are not linked to each other`;
+  return { kind: 'link', pair: pairKey(x, y) };
+}

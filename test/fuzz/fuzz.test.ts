@@ -1,0 +1,135 @@
+// Property-based fuzzing of the whole CLI (fast-check): arbitrary text, arbitrary YAML
+// documents, compose-shaped documents with a wrong type put anywhere, and random links. Every
+// case goes through `render` in a fresh directory and the checks of support.ts.
+import fc from 'fast-check';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { stringify } from 'yaml';
+import { counts, fuzzOptions, LONG, renderChecked } from './support.js';
+
+const DANGEROUS_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '<<', ''];
+
+/** Text that looks like YAML more often than random characters do. */
+const yamlish = fc.string({
+  unit: fc.constantFrom(...'ab01 :-\n\t#&*!|>\'"%@`{}[],?$<=~.\\', 'services', 'links', 'image', '${X}', '${X:-', '<<: *a', '&a ', 'x-wireguard', '__proto__'),
+  maxLength: 300,
+});
+
+/** A compose file that is valid, to start from. */
+const validCompose = fc
+  .uniqueArray(fc.stringMatching(/^[a-z][a-z0-9_]{0,5}$/), { minLength: 1, maxLength: 6 })
+  .chain((names) =>
+    fc.record({
+      names: fc.constant(names),
+      links: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.option(fc.stringMatching(/^[a-z]{1,4}$/))), { maxLength: 8 }),
+      wg: fc.option(fc.record({ pool: fc.constantFrom('10.1.0.0/24', '10.9.0.0/30', 'fd00::/120'), port: fc.integer({ min: 1024, max: 65535 }) }), { nil: undefined }),
+    }),
+  )
+  .map(({ names, links, wg }) => {
+    const services: Record<string, Record<string, unknown>> = {};
+    for (const n of names) services[n] = { image: `img/${n}`, environment: { A: '${APP}' }, ports: ['80'] };
+    for (const [a, b, alias] of links) {
+      // Forward only: a link starts its target first, so backward links would make cycles.
+      const i = a % names.length;
+      const j = i + 1 + (b % Math.max(1, names.length - i - 1));
+      if (j >= names.length) continue;
+      const svc = services[names[i]!]!;
+      const list = (svc['links'] as string[] | undefined) ?? [];
+      const text = alias ? `${names[j]}:${alias}` : names[j]!;
+      if (!list.includes(text)) list.push(text);
+      svc['links'] = list;
+    }
+    const doc: Record<string, unknown> = { services };
+    if (wg) doc['x-wireguard'] = { pool: wg.pool, port: wg.port };
+    return doc;
+  });
+
+/** Every path into a JSON value, so a mutation can reach any level. */
+function paths(v: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+  const out: (string | number)[][] = [prefix];
+  if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...prefix, i])));
+  else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) out.push(...paths((v as Record<string, unknown>)[k], [...prefix, k]));
+  return out;
+}
+
+function setAt(v: unknown, path: (string | number)[], value: unknown): unknown {
+  if (path.length === 0) return value;
+  const [head, ...rest] = path;
+  if (Array.isArray(v)) return v.map((x, i) => (i === head ? setAt(x, rest, value) : x));
+  const copy: Record<string, unknown> = {};
+  for (const k of Object.keys(v as object)) copy[k] = k === head ? setAt((v as Record<string, unknown>)[k], rest, value) : (v as Record<string, unknown>)[k];
+  return copy;
+}
+
+/** A value of any type (usually the wrong one), keys that are traps included. */
+const wrong = fc.oneof(
+  fc.constantFrom(null, 0, -1, 1.5, true, '', 'x', '10.0.0.0/33', '${', [], {}, [null], { __proto__: 1 }, ['a:b:c'], 65536, '1e999'),
+  fc.anything({ maxDepth: 2, maxKeys: 3, key: fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom(...DANGEROUS_KEYS)) }),
+);
+
+test('fuzz: arbitrary text as a compose file', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(yamlish, fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 100 })), async (text) => {
+      await renderChecked('arbitrary text', { 'compose.yaml': text });
+    }),
+    fuzzOptions(60),
+  );
+});
+
+test('fuzz: arbitrary YAML documents (fc.anything, dangerous keys included)', async () => {
+  const doc = fc.anything({ maxDepth: 4, maxKeys: 5, withNullPrototype: true, key: fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom(...DANGEROUS_KEYS, 'services', 'links', 'x-wireguard')) });
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(doc, doc.map((d) => ({ services: d }))), async (d) => {
+      let text: string;
+      try {
+        text = stringify(d) ?? ''; // undefined: an empty file
+      } catch {
+        return; // not representable as YAML (a symbol, say): nothing to test
+      }
+      await renderChecked('arbitrary YAML', { 'compose.yaml': text });
+    }),
+    fuzzOptions(60),
+  );
+});
+
+test('fuzz: compose documents with a wrong type at any level', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      validCompose.chain((doc) => fc.tuple(fc.constant(doc), fc.constantFrom(...paths(doc)), wrong)),
+      async ([doc, path, value]) => {
+        await renderChecked('wrong types', { 'compose.yaml': stringify(setAt(doc, path, value)) ?? '' });
+      },
+    ),
+    fuzzOptions(80),
+  );
+});
+
+test('fuzz: random links, aliases and names (missing targets, self links, cycles, traps)', async () => {
+  const name = fc.oneof(fc.stringMatching(/^[a-z][a-z0-9]{0,3}$/), fc.constantFrom(...DANGEROUS_KEYS.filter((k) => k !== ''), '..', 'a.b', 'UP', 'x-wg'));
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uniqueArray(name, { minLength: 1, maxLength: 6 }).chain((names) =>
+        fc.tuple(fc.constant(names), fc.array(fc.tuple(fc.constantFrom(...names), fc.oneof(fc.constantFrom(...names), name), fc.option(name)), { maxLength: 10 })),
+      ),
+      async ([names, links]) => {
+        const services: Record<string, unknown> = Object.create(null);
+        for (const n of names) services[n] = { image: 'x' };
+        for (const [from, to, alias] of links) {
+          const s = services[from] as Record<string, unknown>;
+          s['links'] = [...((s['links'] as string[] | undefined) ?? []), alias ? `${to}:${alias}` : to];
+        }
+        const code = await renderChecked('random links', { 'compose.yaml': stringify({ services }) });
+        assert.ok(code === 0 || code === 1);
+      },
+    ),
+    fuzzOptions(80),
+  );
+});
+
+test('fuzz: case counts', () => {
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  process.stderr.write(`\n  fuzz${LONG ? ' (long)' : ''}: ${[...counts].map(([k, v]) => `${k} ${v}`).join(', ')}; ${total} cases\n`);
+  assert.ok(total > 0);
+});
+
+test.run();

@@ -1,0 +1,98 @@
+// The stack's YAML is written in pieces and mostly by a small emitter (src/render/stringify-
+// stack.ts) for speed and bounded memory; these properties check, on generated stacks full of
+// strings YAML treats specially, that the text is the yaml library's own, byte for byte.
+import fc from 'fast-check';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parse } from 'yaml';
+import type { Json, JsonObject } from '../../src/load/located.js';
+import { __TEST, stringifyStack } from '../../src/render/stringify-stack.js';
+
+const RUNS = process.env['WG_COMPOSE_LONG_TESTS'] === '1' ? 3000 : 300;
+
+/** Strings YAML 1.1 or 1.2 read as something else, or that need quoting, folding or blocks. */
+const special = fc.constantFrom(
+  '', ' ', 'yes', 'No', 'ON', 'off', 'y', 'n', 'Y', 'true', 'False', 'null', 'Null', '~', '1', '-1', '+1', '0o17', '017', '0x1F', '1_000',
+  '1e3', '.5', '1.', '.inf', '-.Inf', '.NaN', '10.150.0.1', '10.150.0.1/32', '22:22', '1:20:30', '2001-12-14', '2001-12-14t21:59:43.10-05:00',
+  '---', '--- x', '...', '%YAML', '# c', 'a #b', 'a# b', 'a: b', 'a:b', ':a', 'a:', '-', '- a', '?', '? a', '[a]', '{a}', '*a', '&a', '!a', '|', '>', "'a'", '"a"',
+  '@a', '`a', ',a', 'a,b', 'x ', ' x', 'a\nb', 'a\n', '\n', 'a\n\nb\n', '  lead\nx', 'tab\there', '\u0001', '\u007f', '\u0085', 'é', '😀', '<<', '=', 'a$b', '$$HOME',
+  'service:web-wgns', 'web-wg-conf', 'a'.repeat(70), 'k'.repeat(1100),
+);
+const scalar: fc.Arbitrary<Json> = fc.oneof(
+  { weight: 4, arbitrary: special },
+  { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom('a', 'b', ' ', ':', '#', '-', '\n', '.', '1', "'", '"', '$', 'é') }) },
+  { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.constant(-0)) },
+  { weight: 1, arbitrary: fc.boolean() },
+  { weight: 1, arbitrary: fc.constant(null) },
+);
+const key = fc.oneof(special, fc.stringMatching(/^[a-z_][a-z0-9_.-]{0,10}$/));
+
+function nullProto(entries: [string, Json][]): JsonObject {
+  const o = Object.create(null) as JsonObject;
+  for (const [k, v] of entries) o[k] = v;
+  return o;
+}
+
+const value: fc.Arbitrary<Json> = fc.letrec<{ v: Json }>((tie) => ({
+  v: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    scalar,
+    fc.array(tie('v'), { maxLength: 4 }),
+    fc.array(fc.tuple(key, tie('v')), { maxLength: 4 }).map(nullProto),
+  ),
+})).v;
+
+/** A stack: services (names from the same alphabet) of attributes, then other top-level keys. */
+const stack = fc
+  .record({
+    services: fc.array(fc.tuple(key, fc.oneof({ weight: 5, arbitrary: fc.array(fc.tuple(fc.oneof(fc.constantFrom('image', 'command', 'environment', 'labels', 'ports', 'x-a'), key), value), { maxLength: 6 }).map(nullProto) }, { weight: 1, arbitrary: value })), { maxLength: 6 }),
+    rest: fc.array(fc.tuple(fc.constantFrom('networks', 'volumes', 'secrets', 'x-wireguard', 'x-other'), value), { maxLength: 3 }),
+  })
+  .map(({ services, rest }) => nullProto([['services', nullProto(services)], ...rest]));
+
+const COMMENT = ' Rendered by a test.\n Second line.';
+
+test('property: the stack in pieces is the yaml library\'s text of the whole, byte for byte', () => {
+  let runs = 0;
+  fc.assert(
+    fc.property(stack, (out) => {
+      runs++;
+      const whole = __TEST.whole(out, COMMENT);
+      assert.fixture(stringifyStack(out, COMMENT, (v) => v), whole);
+      let pieces = '';
+      stringifyStack(out, COMMENT, (v) => v, (p) => (pieces += p));
+      assert.is(pieces, whole, 'the streamed pieces differ');
+    }),
+    { numRuns: RUNS },
+  );
+  assert.is(runs, RUNS);
+});
+
+test('property: a repeated attribute (the sidecar script) is written once and reused, identically', () => {
+  const script = '#!/bin/sh\nset -eu\necho "$$x"\n\n  indented\nlast\n';
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/), fc.constantFrom('unless-stopped', 'no')), { minLength: 1, maxLength: 8 }), (names) => {
+      const services = nullProto(
+        names.map(([n, restart]) => [n, nullProto([['image', 'x'], ['command', [script]], ['restart', restart], ['labels', nullProto([['dev.wg-compose.service', n]])]])]),
+      );
+      const out = nullProto([['services', services]]);
+      assert.fixture(stringifyStack(out, COMMENT, (v) => v), __TEST.whole(out, COMMENT));
+    }),
+    { numRuns: Math.min(RUNS, 200) },
+  );
+});
+
+test('the emitter gives up, rather than guess, where the form depends on the place', () => {
+  assert.is(__TEST.emitPair('k', 'a\nb', '    '), undefined, 'multi-line');
+  assert.is(__TEST.emitPair('k', '--- x', '    '), undefined, 'document marker');
+  assert.is(__TEST.emitPair('k'.repeat(1001), 'x', '    '), undefined, 'long key');
+  assert.is(__TEST.emitPair('k', 'yes', ''), 'k: "yes"\n');
+  assert.ok(__TEST.plainOk('web-wgns'));
+  assert.not.ok(__TEST.plainOk('1.5'), 'a YAML 1.1 float');
+  assert.not.ok(__TEST.plainOk('22:22'), 'a YAML 1.1 base-60 number');
+  // And what it writes reads back as what it was given.
+  const v = nullProto([['a', ['1', 1, null, true, 'yes', '', nullProto([]), []]]]);
+  assert.equal(parse(__TEST.emitPair('x', v, '')!, { version: '1.1' }), { x: { a: ['1', 1, null, true, 'yes', '', {}, []] } });
+});
+
+test.run();
