@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
+import AjvDraft04 from 'ajv-draft-04';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,4 +31,41 @@ const xwg = read('schema/x-wireguard.schema.json');
   ajv.addSchema(xwg);
   const code = standaloneCode.default(ajv, { project: `${xwg.$id}#/$defs/project`, service: `${xwg.$id}#/$defs/service` });
   writeFileSync(join(out, 'x-wireguard.cjs'), code);
+}
+
+// LinuxKit's image-spec schema is draft-04 (ajv's core dropped draft-04; ajv-draft-04 is its
+// draft-04 build). `wg-compose moby` checks every file it emits against it.
+{
+  const ajv = new AjvDraft04(options);
+  ajv.addSchema(read('schema/vendor/linuxkit-moby.schema.json'), 'main');
+  writeFileSync(join(out, 'linuxkit-moby.cjs'), standaloneCode.default(ajv, { validate: 'main' }));
+}
+
+// V8 code caches for the validators `check` and `render` load on every run (see
+// src/code-cache.ts, whose compileModule is used here so that the cache matches what it
+// compiles). Each module is run over the example projects first, so the functions a
+// real file reaches are compiled and in the cache too, not only the top level. tsc has built
+// dist/src before this script runs (npm run build).
+{
+  const { compileModule, cachePath } = await import('../dist/src/code-cache.js');
+  const { parse } = await import('yaml');
+  const { readdirSync } = await import('node:fs');
+  const samples = [];
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/^(docker-)?compose.*\.ya?ml$/.test(e.name)) samples.push(parse(readFileSync(p, 'utf8'), { merge: true }));
+    }
+  };
+  walk(join(root, 'examples'));
+  for (const name of ['compose-spec', 'x-wireguard']) {
+    const file = join(out, `${name}.cjs`);
+    const { exports, script } = compileModule(file, readFileSync(file, 'utf8'));
+    for (const doc of samples) {
+      if (name === 'compose-spec') exports.validate(doc);
+      else for (const s of Object.values(doc?.services ?? {})) exports.service(s?.['x-wireguard'] ?? {}), exports.project(doc?.['x-wireguard'] ?? {});
+    }
+    writeFileSync(cachePath(file), script.createCachedData());
+  }
 }

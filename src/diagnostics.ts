@@ -56,6 +56,28 @@ export const CODES = {
   WGC060: 'state directory or key file is unsafe',
   WGC061: 'lockfile cannot be read',
   WGC062: 'keys differ from the lockfile at the same epoch (another master secret)',
+  // check: the repository around a project
+  WGC063: 'lockfile out of date with the compose files',
+  WGC064: 'no lockfile yet',
+  WGC065: 'state directory or key file tracked by git or not ignored',
+  WGC066: 'secret file readable by others',
+  // moby: the LinuxKit image spec
+  WGC070: 'compose feature not supported in the LinuxKit output',
+  WGC071: 'service without an image is left out of the LinuxKit output',
+  WGC072: 'private keys embedded in the LinuxKit image',
+  // build: the image builders
+  WGC080: 'no image builder found',
+  WGC081: 'the image builder failed',
+  // up/down: the compose engine
+  WGC090: 'no compose engine found',
+  WGC091: 'the compose engine failed',
+  WGC092: 'tunnels not ready before the timeout',
+  WGC093: 'sidecar image not present',
+  WGC094: 'tunnel readiness cannot be checked',
+  // key lifecycle: the state lock, rotate, import
+  WGC100: 'the state is locked by another wg-compose process',
+  WGC101: 'no such linked service or link to rotate or import',
+  WGC102: 'imported private key is invalid or missing',
 } as const;
 
 export type Code = keyof typeof CODES;

@@ -5,6 +5,10 @@ export interface CliIO {
   readonly stderr: (text: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** stderr is a terminal: progress may redraw lines in place (`up`). Absent means no. */
+  readonly stderrIsTTY?: boolean;
+  /** All of stdin (`import` reads a key there); undefined when stdin is a terminal. Absent: no stdin. */
+  readonly readStdin?: () => Promise<string | undefined>;
 }
 
 /** Exit codes (DESIGN.md §1). */

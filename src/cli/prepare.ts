@@ -1,13 +1,15 @@
 // The steps `render` and `show` share: analyze the compose files, read the lockfile, get the
-// master secret, compile. Diagnostics are printed here; callers get a result or an exit code.
+// master secret and any imported keys, compile. Diagnostics are printed here; callers get a
+// result or an exit code.
 import { existsSync, readFileSync } from 'node:fs';
-import { error } from '../diagnostics.js';
+import { error, warning, type Diagnostic } from '../diagnostics.js';
+import { clamp, fromBase64Key, publicKeyOf, toBase64 } from '../keys/derive.js';
 import { diskReader } from '../load/io.js';
 import type { ProjectOptions } from '../load/project-options.js';
 import { analyze, compile, lockfilePath, type Analysis, type Compiled } from '../pipeline.js';
 import { EMPTY_LOCK, parseLockfile, type Lockfile } from '../state/lockfile.js';
-import { loadMaster } from '../state/store.js';
-import { masterKeySource } from '../topology/topology.js';
+import { loadMaster, readImportedKey } from '../state/store.js';
+import { masterKeySource, withImportedKeys, type KeyChanges, type KeySource } from '../topology/topology.js';
 import { EXIT, type CliIO } from './io.js';
 import { report } from './report.js';
 
@@ -17,12 +19,34 @@ export interface Prepared {
   readonly lockPath: string;
   readonly previousLock: Lockfile;
   readonly lockExisted: boolean;
+  /** The keys compile used: the master's, with imported keys over them (moby needs the same). */
+  readonly keys: KeySource;
+}
+
+/** What `rotate` and `import` ask of a compile beyond what the lockfile says. */
+export interface PrepareChanges extends KeyChanges {
+  /** Newly imported private keys (service → key), used at the service's current epoch. */
+  readonly imports?: ReadonlyMap<string, Uint8Array>;
 }
 
 export function prepare(io: CliIO, opts: ProjectOptions, createState: boolean): Prepared | number {
+  const analysis = analyzeProject(io, opts);
+  if (typeof analysis === 'number') return analysis;
+  return prepareAnalyzed(io, analysis, createState);
+}
+
+/** The first half alone: the analysis, or the exit code once its diagnostics are printed. */
+export function analyzeProject(io: CliIO, opts: ProjectOptions): Analysis | number {
   const { analysis, diagnostics } = analyze(opts, { cwd: io.cwd, env: io.env, reader: diskReader });
   if (report(io, diagnostics) || !analysis) return EXIT.input;
+  return analysis;
+}
 
+/**
+ * The second half, for a command that analyzed first (to know the project directory it must
+ * lock before reading the state).
+ */
+export function prepareAnalyzed(io: CliIO, analysis: Analysis, createState: boolean, changes: PrepareChanges = {}): Prepared | number {
   const lockPath = lockfilePath(analysis.project);
   let previousLock = EMPTY_LOCK;
   const lockExisted = existsSync(lockPath);
@@ -37,9 +61,45 @@ export function prepare(io: CliIO, opts: ProjectOptions, createState: boolean): 
     report(io, [error('WGC060', master.message)]);
     return EXIT.input;
   }
-  report(io, master.warnings.map((w) => ({ code: 'WGC060' as const, severity: 'warning' as const, message: w })));
+  report(io, master.warnings.map((w) => ({ code: 'WGC066' as const, severity: 'warning' as const, message: w })));
 
-  const compiled = compile(analysis, previousLock, masterKeySource(master.secret, analysis.project.name));
+  const imported = importedKeys(analysis, previousLock, changes);
+  if (report(io, imported.diagnostics)) return EXIT.input;
+  const keys = withImportedKeys(masterKeySource(master.secret, analysis.project.name), imported.keys);
+  const compiled = compile(analysis, previousLock, keys, changes);
   if (report(io, compiled.diagnostics)) return EXIT.input;
-  return { analysis, compiled, lockPath, previousLock, lockExisted };
+  return { analysis, compiled, lockPath, previousLock, lockExisted, keys };
+}
+
+/**
+ * The imported keys in use: those the lockfile marks imported (read from the state
+ * directory, by the public key the lockfile records, and checked against it) but for services
+ * being rotated, and any being imported now, each at the service's epoch in the lockfile. A key the lockfile needs but the
+ * state directory lacks is an error: deriving one instead would silently re-key the service.
+ */
+function importedKeys(a: Analysis, lock: Lockfile, changes: PrepareChanges): { keys: Map<string, { epoch: number; key: Uint8Array }>; diagnostics: Diagnostic[] } {
+  const fresh = changes.imports;
+  const { projectDir, name } = a.project;
+  const keys = new Map<string, { epoch: number; key: Uint8Array }>();
+  const diagnostics: Diagnostic[] = [];
+  const linked = new Set(a.linked);
+  const hint = (s: string) => `import it again (wg-compose import ${s} --private-key-file FILE), or give "${s}" a derived key with wg-compose rotate ${s}`;
+  for (const [service, locked] of lock.services) {
+    // A service being rotated leaves its imported key behind: it is not needed, even if lost.
+    if (!locked.imported || !linked.has(service) || fresh?.has(service) || changes.rotateServices?.has(service)) continue;
+    const found = readImportedKey(projectDir, name, service, locked.publicKey);
+    const key = found ? fromBase64Key(found.text.trim()) : undefined;
+    if (!found) {
+      diagnostics.push(error('WGC102', `wg-compose.lock says "${service}" uses an imported key, but the state directory does not have it`, undefined, hint(service)));
+    } else if (!key) {
+      diagnostics.push(error('WGC102', `${found.path} is not a WireGuard private key`, undefined, hint(service)));
+    } else if (toBase64(publicKeyOf(key)) !== locked.publicKey) {
+      diagnostics.push(error('WGC102', `${found.path} does not hold the key whose public key wg-compose.lock records for "${service}"`, undefined, hint(service)));
+    } else {
+      if (found.loose) diagnostics.push(warning('WGC066', `${found.path} is readable by others; run chmod 600 ${found.path}`));
+      keys.set(service, { epoch: locked.epoch, key: clamp(key) });
+    }
+  }
+  for (const [service, key] of fresh ?? []) keys.set(service, { epoch: lock.services.get(service)?.epoch ?? 0, key: clamp(key) });
+  return { keys, diagnostics };
 }

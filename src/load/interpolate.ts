@@ -35,10 +35,18 @@ interface Scan {
   readonly lookup: Lookup;
   readonly problems: InterpolationProblem[];
   readonly unset: { name: string; offset: number }[];
+  /** How many operator arguments this scan is nested in. */
+  readonly depth: number;
 }
 
+/**
+ * Deepest nesting of expressions in expressions (`${A:-${B:-…}}`) accepted: real files use two
+ * or three; hostile ones would otherwise recurse until the stack overflows.
+ */
+export const MAX_NESTING = 64;
+
 export function interpolate(input: string, lookup: Lookup): InterpolationResult {
-  const scan: Scan = { input, lookup, problems: [], unset: [] };
+  const scan: Scan = { input, lookup, problems: [], unset: [], depth: 0 };
   const expanded = expandRange(scan, 0, input.length);
   // An invalid template is an error in compose as a whole; give the text back untouched
   // rather than a half-substituted string.
@@ -198,7 +206,11 @@ function syntaxProblem(scan: Scan, offset: number, expression: string, why: stri
  * variables and required errors only when it is used, as a shell would.
  */
 function expandArgument(scan: Scan, start: number, end: number, used: boolean): string {
-  const inner: Scan = { input: scan.input, lookup: scan.lookup, problems: [], unset: [] };
+  if (scan.depth >= MAX_NESTING) {
+    syntaxProblem(scan, start, scan.input.slice(start, Math.min(end, start + 40)), `expressions nested more than ${MAX_NESTING} deep`);
+    return scan.input.slice(start, end);
+  }
+  const inner: Scan = { input: scan.input, lookup: scan.lookup, problems: [], unset: [], depth: scan.depth + 1 };
   const text = expandRange(inner, start, end);
   for (const p of inner.problems) if (used || p.kind === 'syntax') scan.problems.push(p);
   if (used) scan.unset.push(...inner.unset);

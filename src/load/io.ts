@@ -10,8 +10,13 @@ export interface FileReader {
   isFile(path: string): boolean;
 }
 
-/** Largest compose or env file read; a larger one is refused with a diagnostic, not read. */
-export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+/**
+ * Largest compose or env file read; a larger one is refused with a diagnostic, not read. A
+ * compose file of 10,000 services with links is 1.4 MB; the yaml library needs up to ~500
+ * bytes of memory per byte of some shapes of input, so this bound (with LIMITS.tokens in
+ * parse.ts) is what keeps a hostile file's memory bounded.
+ */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
 export const diskReader: FileReader = {
   read(path) {

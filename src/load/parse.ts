@@ -2,7 +2,7 @@
 // calling toJS(), because every value must keep its position, merge keys (`<<`, which go-yaml
 // and therefore compose honour) must follow YAML 1.1 precedence, and untrusted input (alias
 // bombs, deep nesting) must end in a diagnostic rather than a hang or a stack overflow.
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { error, type Diagnostic, type Pos } from '../diagnostics.js';
 import { keyLoc, locateMap, locateSeq, setItemLoc, setKeyLoc, valueLoc, type Json, type JsonObject } from './located.js';
 
@@ -12,6 +12,12 @@ export const LIMITS = {
   depth: 256,
   /** Values produced by expanding aliases; an alias bomb multiplies this exponentially. */
   aliasNodes: 1_000_000,
+  /**
+   * YAML tokens in one file, counted by the lexer (fast, and in constant memory) before the
+   * document is built: the document costs up to ~400 bytes per token. 10,000 services with
+   * three links each are ~480,000 tokens; a million tokens caps the parse near 500 MB.
+   */
+  tokens: 1_000_000,
 } as const;
 
 export interface ParsedFile {
@@ -23,11 +29,18 @@ export interface ParsedFile {
 class LimitExceeded extends Error {}
 
 export function parseYaml(file: string, text: string): ParsedFile {
+  let tokens = 0;
+  for (const _ of new Lexer().lex(text)) {
+    if (++tokens > LIMITS.tokens) return tooComplex(file, `more than ${LIMITS.tokens} YAML tokens; a compose file of 20,000 services has fewer`);
+  }
   const lc = new LineCounter();
   let doc: Document.Parsed;
   try {
     // YAML 1.2 core schema, as go-yaml v3 (used by compose) reads `yes`/`on` as strings.
-    doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, merge: false, strict: false });
+    // Duplicate keys are found below, while converting: the yaml library's own check
+    // (uniqueKeys) compares each key with every earlier one, which is quadratic in the size of
+    // a mapping (a second for 10,000 services).
+    doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false, merge: false, strict: false });
   } catch (e) {
     if (e instanceof RangeError) return tooComplex(file, 'nesting is too deep to parse');
     throw e;
@@ -46,6 +59,7 @@ export function parseYaml(file: string, text: string): ParsedFile {
   if (diagnostics.length > 0) return { file, value: null, diagnostics };
 
   let aliasNodes = 0;
+  let duplicates = 0;
   const convert = (node: unknown, depth: number, viaAlias: boolean): Json => {
     if (depth > LIMITS.depth) throw new LimitExceeded(`nesting deeper than ${LIMITS.depth} levels`);
     if (viaAlias && ++aliasNodes > LIMITS.aliasNodes) {
@@ -82,6 +96,7 @@ export function parseYaml(file: string, text: string): ParsedFile {
       const out = Object.create(null) as JsonObject;
       locateMap(out, pos(node.range?.[0]));
       const merges: Node[] = [];
+      const seen = new Set<unknown>();
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
         const valueNode = pair.value as Node | null;
@@ -89,6 +104,14 @@ export function parseYaml(file: string, text: string): ParsedFile {
           diagnostics.push(error('WGC002', 'mapping keys must be plain scalars', pos(keyNode.range?.[0])));
           continue;
         }
+        // As the yaml library's uniqueKeys: keys are equal when their scalar values are.
+        const identity = keyNode === null ? null : keyNode.value;
+        if (seen.has(identity)) {
+          duplicates++;
+          diagnostics.push(error('WGC002', 'Map keys must be unique', pos(keyNode?.range?.[0] ?? node.range?.[0])));
+          continue;
+        }
+        seen.add(identity);
         const key = keyNode === null ? '' : String(keyNode.value ?? '');
         const keyPos = pos(keyNode?.range?.[0] ?? node.range?.[0]);
         if (key === '<<' && keyNode !== null && (keyNode as { type?: string }).type === 'PLAIN') {
@@ -125,7 +148,7 @@ export function parseYaml(file: string, text: string): ParsedFile {
 
   try {
     const value = convert(doc.contents, 0, false);
-    return { file, value, diagnostics };
+    return { file, value: duplicates > 0 ? null : value, diagnostics };
   } catch (e) {
     if (e instanceof LimitExceeded) return tooComplex(file, e.message);
     if (e instanceof RangeError) return tooComplex(file, 'nesting is too deep');

@@ -34,7 +34,7 @@ export interface ResolvedOptions {
 
 /** Compose's default file names, in the order compose prefers them. */
 export const DEFAULT_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'] as const;
-const OVERRIDE_FILES: Record<string, readonly string[]> = {
+export const OVERRIDE_FILES: Record<string, readonly string[]> = {
   'compose.yaml': ['compose.override.yaml', 'compose.override.yml'],
   'compose.yml': ['compose.override.yml', 'compose.override.yaml'],
   'docker-compose.yaml': ['docker-compose.override.yaml', 'docker-compose.override.yml'],

@@ -58,27 +58,39 @@ function checkCycles(view: ModelView, ds: Diagnostic[]): void {
     return [...s.links.map((l) => ({ to: l.target, link: l as (typeof s.links)[number] | undefined })), ...deps.map((d) => ({ to: d, link: undefined }))];
   };
   const state = new Map<string, 'active' | 'done'>();
-  const stack: string[] = [];
-  const visit = (name: string): void => {
+  // Depth-first, with an explicit stack of frames rather than recursion: a chain of 20,000
+  // links is a valid stack and must not overflow the call stack.
+  const path: string[] = [];
+  const frames: { name: string; edges: ReturnType<typeof edges>; next: number }[] = [];
+  const enter = (name: string): void => {
     state.set(name, 'active');
-    stack.push(name);
-    const s = view.services.get(name)!;
-    for (const e of edges(s)) {
-      if (e.to === name || !view.services.has(e.to)) continue;
+    path.push(name);
+    frames.push({ name, edges: edges(view.services.get(name)!), next: 0 });
+  };
+  for (const root of view.services.keys()) {
+    if (state.has(root)) continue;
+    enter(root);
+    while (frames.length > 0) {
+      const f = frames[frames.length - 1]!;
+      const e = f.edges[f.next++];
+      if (e === undefined) {
+        frames.pop();
+        path.pop();
+        state.set(f.name, 'done');
+        continue;
+      }
+      if (e.to === f.name || !view.services.has(e.to)) continue;
       const st = state.get(e.to);
       if (st === 'active') {
-        const cycle = [...stack.slice(stack.indexOf(e.to)), e.to];
+        const cycle = [...path.slice(path.indexOf(e.to)), e.to];
         if (e.link) {
           ds.push(
             error('WGC049', `links form a cycle: ${cycle.join(' -> ')}; a link starts its target first, so compose refuses a cycle`, e.link.pos, 'keep the link in one direction: the WireGuard pair carries traffic both ways'),
           );
         }
-      } else if (st === undefined) visit(e.to);
+      } else if (st === undefined) enter(e.to);
     }
-    stack.pop();
-    state.set(name, 'done');
-  };
-  for (const name of view.services.keys()) if (!state.has(name)) visit(name);
+  }
 }
 
 function checkTargets(view: ModelView, s: ServiceView, ds: Diagnostic[]): void {

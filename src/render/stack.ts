@@ -3,13 +3,16 @@
 // the application, a namespace owner and a WireGuard sidecar. Everything that is not a link
 // is kept as the user wrote it; only what an engine forbids on a container that joins another
 // namespace (DESIGN.md §5) moves to the namespace owner.
-import { Document, parse } from 'yaml';
+import { createHash } from 'node:crypto';
+import { parse } from 'yaml';
 import { isObject, type Json, type JsonObject } from '../load/located.js';
 import { parseLink } from '../model/model.js';
 import { namespaceName, secretName, sidecarName } from '../model/names.js';
 import type { Settings } from '../model/settings.js';
 import { formatPrefix } from '../topology/cidr.js';
-import type { Topology } from '../topology/topology.js';
+import { pairKey } from '../state/lockfile.js';
+import type { Node, Topology } from '../topology/topology.js';
+import { stringifyStack } from './stringify-stack.js';
 import { sidecarScript, template } from './templates.js';
 
 /** Attributes docker and podman refuse beside `network_mode: service:…`; they belong to the namespace owner. */
@@ -41,7 +44,8 @@ export interface StackInput {
   readonly sources: readonly string[];
 }
 
-export function renderStack(input: StackInput): string {
+/** The stack's text; with a sink, handed to it in pieces instead (and '' returned). */
+export function renderStack(input: StackInput, sink?: (piece: string) => void): string {
   const { model, topology } = input;
   const out = obj();
   // No top-level `name:`: docker-compose 1.x rejects it, and the engine is given the project
@@ -73,31 +77,17 @@ export function renderStack(input: StackInput): string {
   if (Object.keys(secrets).length > 0) out['secrets'] = secrets;
   out['x-wireguard'] = publicBlock(input);
 
-  const doc = new Document(escapeDollars(out), { version: '1.1', aliasDuplicateObjects: false });
-  doc.commentBefore =
+  const comment =
     ` Rendered by wg-compose from ${input.sources.join(', ')} (project "${input.project}").\n` +
     ` Do not edit: change the input and run \`wg-compose render\` again.\n` +
     ` WireGuard configs are compose secrets read from the state directory; no key is in this file.`;
-  // YAML 1.1 quoting: docker-compose v1 reads with PyYAML (YAML 1.1), where an unquoted
-  // "yes" is a boolean and "22:22" a number; quoting for 1.1 is also valid YAML 1.2.
-  return doc.toString({ lineWidth: 0 });
+  return stringifyStack(out, comment, escapeDollars, sink);
 }
 
 function splitService(name: string, svc: JsonObject, input: StackInput): { app: JsonObject; namespace: JsonObject; sidecar: JsonObject } {
   const node = input.topology.nodes.get(name)!;
   const { settings } = input;
-  const parts = parse(
-    template('sidecar.yml.hbs')({
-      service: name,
-      image: settings.image,
-      networkMode: `service:${namespaceName(name)}`,
-      secret: secretName(name),
-      iface: settings.iface,
-      configName: `${settings.iface}.conf`,
-      configPath: `/run/secrets/${settings.iface}.conf`,
-      script: embeddedScript(),
-    }),
-  ) as { namespace: JsonObject; sidecar: JsonObject };
+  const parts = sidecarParts(name, settings);
 
   const app = obj();
   const namespace = obj();
@@ -117,7 +107,11 @@ function splitService(name: string, svc: JsonObject, input: StackInput): { app: 
     if (key === 'networks' || key === 'extra_hosts' || !Object.hasOwn(svc, key)) continue;
     namespace[key] = svc[key]!;
   }
-  if (!Object.hasOwn(svc, 'network_mode')) namespace['networks'] = networksWithAlias(svc['networks'], name);
+  // x-wireguard.host is the name peers dial: make the engine's DNS answer it on every network
+  // the service is on, as it answers the service's own name.
+  const wg = svc['x-wireguard'];
+  const dialName = isObject(wg) && typeof wg['host'] === 'string' ? [wg['host']] : [];
+  if (!Object.hasOwn(svc, 'network_mode')) namespace['networks'] = networksWithAlias(svc['networks'], [name, ...dialName]);
   const hosts = extraHosts(svc['extra_hosts'], node.hosts);
   if (Array.isArray(hosts) ? hosts.length > 0 : Object.keys(hosts as JsonObject).length > 0) namespace['extra_hosts'] = hosts;
 
@@ -126,9 +120,69 @@ function splitService(name: string, svc: JsonObject, input: StackInput): { app: 
     namespace['profiles'] = svc['profiles']!;
     parts.sidecar['profiles'] = svc['profiles']!;
   }
+  // A file secret's content is not part of a service's definition, so without this label
+  // `up` would leave a sidecar running on its old config after a rotation or a new link.
+  const labels = parts.sidecar['labels'];
+  if (isObject(labels)) labels[CONFIG_LABEL] = configDigest(node, input.topology);
   app['network_mode'] = `service:${namespaceName(name)}`;
   app['depends_on'] = dependsOn(svc, name);
   return { app, namespace, sidecar: parts.sidecar };
+}
+
+/** The sidecar label that changes whenever its wg-quick file does. */
+export const CONFIG_LABEL = 'dev.wg-compose.config';
+
+/**
+ * A digest of everything in a service's wg-quick file, from public data only: the addresses,
+ * port, MTU and peers, and for the secrets their public keys and epochs (the private key and
+ * the PSKs change exactly when those do). Never a hash of the file itself, which holds keys.
+ */
+function configDigest(node: Node, topology: Topology): string {
+  const peers = node.peers.map((p) => [p.service, p.publicKey, p.allowedIPs, p.endpoint, p.keepalive, topology.links.get(pairKey(node.name, p.service))?.epoch ?? 0]);
+  const text = JSON.stringify([node.addresses, node.listenPort, node.mtu, node.publicKey, node.epoch, node.imported === true, peers]);
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 16);
+}
+
+/** Stands for the service name in the cached template; no service name or setting holds U+0001. */
+const SERVICE_PLACEHOLDER = '\u0001wg-compose-service\u0001';
+let partsCache: { readonly key: string; readonly parts: { namespace: JsonObject; sidecar: JsonObject } } | undefined;
+
+/**
+ * The namespace owner and sidecar of one service, from templates/sidecar.yml.hbs. The template
+ * is rendered and parsed once per set of settings, with a placeholder for the name, and each
+ * service gets a copy with its name filled in: parsing it for every service was most of the
+ * time of rendering a large stack.
+ */
+function sidecarParts(name: string, settings: Settings): { namespace: JsonObject; sidecar: JsonObject } {
+  const key = JSON.stringify([settings.image, settings.iface]);
+  if (partsCache?.key !== key) {
+    const parts = parse(
+      template('sidecar.yml.hbs')({
+        service: SERVICE_PLACEHOLDER,
+        image: settings.image,
+        networkMode: `service:${namespaceName(SERVICE_PLACEHOLDER)}`,
+        secret: secretName(SERVICE_PLACEHOLDER),
+        iface: settings.iface,
+        configName: `${settings.iface}.conf`,
+        configPath: `/run/secrets/${settings.iface}.conf`,
+        script: embeddedScript(),
+      }),
+    ) as { namespace: JsonObject; sidecar: JsonObject };
+    partsCache = { key, parts };
+  }
+  return fillName(partsCache.parts, name) as { namespace: JsonObject; sidecar: JsonObject };
+}
+
+/** A deep copy (prototype-free maps, like the rest of the model) with the placeholder replaced by the name. */
+function fillName(v: unknown, name: string): Json {
+  if (typeof v === 'string') return v.includes(SERVICE_PLACEHOLDER) ? v.replaceAll(SERVICE_PLACEHOLDER, () => name) : v;
+  if (Array.isArray(v)) return v.map((x) => fillName(x, name));
+  if (v !== null && typeof v === 'object') {
+    const out = obj();
+    for (const k of Object.keys(v)) out[k] = fillName((v as Record<string, unknown>)[k], name);
+    return out;
+  }
+  return v as Json;
 }
 
 /**
@@ -146,7 +200,7 @@ function embeddedScript(): string {
  * The application keeps its name on every network through an alias on the namespace owner,
  * so services that are not linked reach it exactly as before.
  */
-function networksWithAlias(networks: Json | undefined, name: string): JsonObject {
+function networksWithAlias(networks: Json | undefined, names: readonly string[]): JsonObject {
   const out = obj();
   const entries: [string, Json][] = Array.isArray(networks)
     ? networks.map((n) => [String(n), null])
@@ -157,7 +211,7 @@ function networksWithAlias(networks: Json | undefined, name: string): JsonObject
     const c = obj();
     if (isObject(cfg)) Object.assign(c, cfg);
     const aliases = Array.isArray(c['aliases']) ? c['aliases'].map(String) : [];
-    if (!aliases.includes(name)) aliases.push(name);
+    for (const n of names) if (!aliases.includes(n)) aliases.push(n);
     c['aliases'] = aliases;
     out[net] = c;
   }
@@ -242,7 +296,7 @@ function publicBlock(input: StackInput): JsonObject {
  * It copies: the model it renders from is shared with the caller.
  */
 function escapeDollars(v: Json): Json {
-  if (typeof v === 'string') return v.replaceAll('$', '$$$$');
+  if (typeof v === 'string') return v.includes('$') ? escapedText(v) : v;
   if (Array.isArray(v)) return v.map(escapeDollars);
   if (isObject(v)) {
     const out = obj();
@@ -250,6 +304,15 @@ function escapeDollars(v: Json): Json {
     return out;
   }
   return v;
+}
+
+/** The sidecar script, the same in every sidecar, is escaped once, not once per service. */
+let lastEscaped: { readonly text: string; readonly escaped: string } | undefined;
+function escapedText(text: string): string {
+  if (lastEscaped?.text === text) return lastEscaped.escaped;
+  const escaped = text.replaceAll('$', '$$$$');
+  if (text.length > 256) lastEscaped = { text, escaped };
+  return escaped;
 }
 
 const obj = (): JsonObject => Object.create(null) as JsonObject;

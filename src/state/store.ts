@@ -2,9 +2,15 @@
 // per-service wg-quick files. Mode 0700, files 0600, written atomically, never through a
 // symlink. Its paths are decided here and nowhere else.
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createFileExclusive, ensurePrivateDir, writeFileAtomic } from './atomic.js';
+import { createFileExclusive, ensurePrivateDir, removeFile, removeStaleTemps, syncDir, UnsafePathError, writeFileAtomic, writeFilesAtomic } from './atomic.js';
+
+class UnsafePathErrorFor extends UnsafePathError {
+  constructor(path: string) {
+    super(`${path} is a symbolic link or not a regular file; refusing to read a key through it`);
+  }
+}
 
 export const STATE_DIR = '.wg-compose';
 export const MASTER_FILE = 'master.key';
@@ -16,14 +22,24 @@ export const stateDir = (projectDir: string): string => join(projectDir, STATE_D
 export const configDir = (projectDir: string, project: string): string => join(stateDir(projectDir), project);
 
 /**
- * The file name of a service's wg-quick file. Compose service names match [a-zA-Z0-9._-]+,
- * so they cannot hold "/", but "." and ".." and 255-character names are valid; such names
- * get a hashed file name so no name can escape the directory or exceed NAME_MAX.
+ * The base of a service's file names in the state directory. Compose service names match
+ * [a-zA-Z0-9._-]+, so they cannot hold "/", but ".", "..", "..." and 255-character names are
+ * valid. A plain name (lower case, starting with a letter or digit, at most 100 characters)
+ * is used as it is; any other becomes "_" and 32 hex digits of its SHA-256. So:
+ * - no name can escape the directory or exceed NAME_MAX (255), since "." and ".." are hashed;
+ * - a plain name never starts with "_", so no service can be named like another's hash
+ *   (a service literally called "_0123…" is not plain, and is hashed itself);
+ * - two hashed names collide only if SHA-256 truncated to 128 bits does;
+ * - plain names are lower case, so `Api` and `api` never share a file on a case-insensitive
+ *   file system (macOS, Windows): `Api` is hashed.
  */
-export function configFileName(service: string): string {
-  if (/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(service)) return `${service}.conf`;
-  return `svc-${createHash('sha256').update(service).digest('hex').slice(0, 24)}.conf`;
+export function serviceFileBase(service: string): string {
+  if (/^[a-z0-9][a-z0-9._-]{0,99}$/.test(service)) return service;
+  return `_${createHash('sha256').update(service, 'utf8').digest('hex').slice(0, 32)}`;
 }
+
+/** The service's wg-quick file in its project's directory. */
+export const configFileName = (service: string): string => `${serviceFileBase(service)}.conf`;
 
 /** Relative to the project directory, as compose resolves secret `file:` paths. */
 export const configPathInStack = (project: string, service: string): string =>
@@ -85,26 +101,146 @@ export interface WriteReport {
 }
 
 /**
- * Writes the wg-quick files of one project and removes those of services that are gone, so a
- * removed service leaves no key behind. Unchanged files are not touched.
+ * Writes the wg-quick files of one project, each atomically, as one batch (see
+ * writeFilesAtomic). Unchanged files are not touched. Files of services that are gone stay
+ * until removeGoneConfigs, which runs once the lockfile no longer names them.
  */
 export function writeConfigs(projectDir: string, project: string, configs: ReadonlyMap<string, string>): WriteReport {
   ensurePrivateDir(stateDir(projectDir));
   const dir = configDir(projectDir, project);
   ensurePrivateDir(dir);
-  const written: string[] = [];
+  const files = [...configs]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([service, content]) => ({ path: join(dir, configFileName(service)), content, mode: 0o600 }));
+  return { written: writeFilesAtomic(files), removed: [] };
+}
+
+/** Removes the wg-quick files of services not in `services`, so a removed service leaves no key behind. */
+export function removeGoneConfigs(projectDir: string, project: string, services: Iterable<string>): string[] {
+  const dir = configDir(projectDir, project);
   const keep = new Set<string>();
-  for (const [service, text] of [...configs].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const file = configFileName(service);
-    keep.add(file);
-    if (writeFileAtomic(join(dir, file), text, 0o600)) written.push(join(dir, file));
+  for (const s of services) keep.add(configFileName(s));
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
   }
   const removed: string[] = [];
-  for (const f of readdirSync(dir)) {
+  for (const f of names) {
     if (f.endsWith('.conf') && !keep.has(f)) {
-      rmSync(join(dir, f), { force: true });
+      removeFile(join(dir, f));
       removed.push(join(dir, f));
     }
   }
-  return { written, removed };
+  if (removed.length > 0) syncDir(dir);
+  return removed;
+}
+
+/**
+ * Clears what a killed writer may have left: hidden temporary files in the state directory
+ * and the project's directories. Run under the state lock, before writing.
+ */
+export function removeStaleState(projectDir: string, project: string): string[] {
+  const dir = configDir(projectDir, project);
+  return [...removeStaleTemps(stateDir(projectDir)), ...removeStaleTemps(dir), ...removeStaleTemps(importedDir(projectDir, project))];
+}
+
+// --- imported keys ----------------------------------------------------------------------------
+
+/**
+ * Private keys the user imported (wg-compose import), in `.wg-compose/PROJECT/imported/`,
+ * 0600, each holding the key as `wg genkey` prints it. A file is named by its service and by
+ * a hash of its public key, `NAME.<16 hex>.key`, so the lockfile (which records the public
+ * key) names exactly one file, and importing a new key never overwrites the one the lockfile
+ * still names: a crash between the two leaves the old state whole. The one a re-import or a
+ * `rotate` retires is removed once the lockfile no longer names it; render never deletes
+ * them (an imported key cannot be derived again).
+ */
+export const importedDir = (projectDir: string, project: string): string => join(configDir(projectDir, project), 'imported');
+
+const publicKeyTag = (publicKey: string): string => createHash('sha256').update(publicKey, 'utf8').digest('hex').slice(0, 16);
+
+export const importedKeyPath = (projectDir: string, project: string, service: string, publicKey: string): string =>
+  join(importedDir(projectDir, project), `${serviceFileBase(service)}.${publicKeyTag(publicKey)}.key`);
+
+/** Stores an imported private key (base64, as wg(8) writes it), atomically, 0600. */
+export function writeImportedKey(projectDir: string, project: string, service: string, keyBase64: string, publicKey: string): string {
+  ensurePrivateDir(stateDir(projectDir));
+  ensurePrivateDir(configDir(projectDir, project));
+  ensurePrivateDir(importedDir(projectDir, project));
+  const path = importedKeyPath(projectDir, project, service, publicKey);
+  writeFileAtomic(path, `${keyBase64}\n`, 0o600);
+  return path;
+}
+
+/** Reads the imported key with this public key, never through a symlink; undefined when absent. */
+export function readImportedKey(
+  projectDir: string,
+  project: string,
+  service: string,
+  publicKey: string,
+): { text: string; path: string; loose: boolean } | undefined {
+  const path = importedKeyPath(projectDir, project, service, publicKey);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new UnsafePathErrorFor(path);
+    throw e;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new UnsafePathErrorFor(path);
+    return { text: readFileSync(fd, 'utf8'), path, loose: (st.mode & 0o077) !== 0 };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Removes a service's imported keys but the one with `keepPublicKey` (none: all of them), once
+ * the committed lockfile no longer names them (after a re-import or a rotate).
+ */
+export function removeImportedKeys(projectDir: string, project: string, service: string, keepPublicKey?: string): string[] {
+  const dir = importedDir(projectDir, project);
+  const base = serviceFileBase(service).replace(/[.]/g, '\\.');
+  const mine = new RegExp(`^${base}\\.[0-9a-f]{16}\\.key$`);
+  const keep = keepPublicKey === undefined ? undefined : `${serviceFileBase(service)}.${publicKeyTag(keepPublicKey)}.key`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const removed: string[] = [];
+  for (const n of names) {
+    if (!mine.test(n) || n === keep) continue;
+    removeFile(join(dir, n));
+    removed.push(join(dir, n));
+  }
+  if (removed.length > 0) syncDir(dir);
+  return removed;
+}
+
+/**
+ * The stack `up` hands to the engine, kept per project so `down` takes down what `up` brought
+ * up even after the compose files changed. It holds no key, but it is 0600 like everything in
+ * the state directory: one rule for the whole directory, and only the user's own compose
+ * client reads it.
+ */
+export const STACK_FILE = 'stack.yml';
+export const stackPath = (projectDir: string, project: string): string => join(configDir(projectDir, project), STACK_FILE);
+
+/** Writes the stack beside the project's wg-quick files; returns its path. */
+export function writeStack(projectDir: string, project: string, stack: string): string {
+  ensurePrivateDir(stateDir(projectDir));
+  ensurePrivateDir(configDir(projectDir, project));
+  const path = stackPath(projectDir, project);
+  writeFileAtomic(path, stack, 0o600);
+  return path;
 }

@@ -2,14 +2,15 @@
 // unordered linked pair, AllowedIPs exactly the other side's tunnel addresses. Public data
 // and secrets are kept in separate structures so nothing that prints the public one can leak
 // a key by accident.
-import { warning, type Diagnostic, type Pos } from '../diagnostics.js';
-import { linkPresharedKey, publicKeyOf, servicePrivateKey, toBase64, type MasterSecret } from '../keys/derive.js';
-import { isObject, valueLoc, itemLoc } from '../load/located.js';
+import { timingSafeEqual } from 'node:crypto';
+import { warning, type Diagnostic } from '../diagnostics.js';
+import { linkPresharedKey, lockfileMac, masterFingerprint, publicKeyOf, servicePrivateKey, toBase64, type MasterSecret } from '../keys/derive.js';
+import { isObject } from '../load/located.js';
 import type { ModelView } from '../model/model.js';
 import { namespaceName } from '../model/names.js';
 import type { Settings } from '../model/settings.js';
-import { pairKey, type Lockfile } from '../state/lockfile.js';
-import { allocate, type Pin, type Previous } from './allocate.js';
+import { pairKey, sealText, type Lockfile } from '../state/lockfile.js';
+import { assignAddresses } from './assign.js';
 
 export interface Peer {
   readonly service: string;
@@ -27,7 +28,10 @@ export interface Node {
   readonly addresses: readonly string[];
   readonly listenPort: number;
   readonly publicKey: string;
+  /** Rotation epoch of this service's key. */
   readonly epoch: number;
+  /** The key is one the user imported (wg-compose import), not one derived from the master. */
+  readonly imported?: boolean;
   readonly mtu: number;
   readonly peers: readonly Peer[];
   /** Every name this service resolves to a peer's tunnel address (its link names), sorted. */
@@ -49,13 +53,72 @@ export interface Secrets {
 export interface KeySource {
   privateKey(service: string, epoch: number): Uint8Array;
   presharedKey(a: string, b: string, epoch: number): Uint8Array;
+  /** X25519 (RFC 7748 §6.1); publicKeyOf when absent. Injectable so tests can count the work. */
+  publicKey?(privateKey: Uint8Array): Uint8Array;
+  /** Whether privateKey(service, epoch) is a key the user imported rather than a derived one. */
+  isImported?(service: string, epoch: number): boolean;
+  /**
+   * Binds a lockfile to the master: its fingerprint and a MAC over its public keys. Without a
+   * seal no public key is ever taken from a lockfile.
+   */
+  readonly seal?: { readonly fingerprint: string; mac(text: string): string };
 }
 
 export function masterKeySource(master: MasterSecret, project: string): KeySource {
+  const fingerprint = masterFingerprint(master);
   return {
     privateKey: (s, e) => servicePrivateKey(master, project, s, e),
     presharedKey: (a, b, e) => linkPresharedKey(master, project, a, b, e),
+    publicKey: publicKeyOf,
+    seal: { fingerprint, mac: (text) => lockfileMac(master, project, text) },
   };
+}
+
+/**
+ * Imported keys (wg-compose import) over another key source: a service's imported key is used
+ * at the epoch the lockfile recorded it for, and only there, so `rotate` (the next epoch)
+ * returns the service to a key derived from the master.
+ */
+export function withImportedKeys(base: KeySource, imported: ReadonlyMap<string, { readonly epoch: number; readonly key: Uint8Array }>): KeySource {
+  if (imported.size === 0) return base;
+  const hit = (s: string, e: number) => {
+    const i = imported.get(s);
+    return i !== undefined && i.epoch === e ? i : undefined;
+  };
+  return {
+    ...base,
+    privateKey: (s, e) => hit(s, e)?.key ?? base.privateKey(s, e),
+    isImported: (s, e) => hit(s, e) !== undefined || (base.isImported?.(s, e) ?? false),
+  };
+}
+
+/** What `rotate` and `import` change; render changes nothing. */
+export interface KeyChanges {
+  /** Services whose key moves to the next epoch. */
+  readonly rotateServices?: ReadonlySet<string>;
+  /** Pairs (`a:b`, a < b) whose preshared key moves to the next epoch. */
+  readonly rotateLinks?: ReadonlySet<string>;
+}
+
+/**
+ * Public keys the lockfile vouches for: those of derived (not imported) keys, when the
+ * lockfile was sealed under this very master and its MAC verifies. A re-render then does no
+ * X25519 work for a service whose epoch did not change. Anything else (no seal, another
+ * master, a hand-edited or merged lockfile) trusts nothing and recomputes.
+ */
+export function trustedPublicKeys(lock: Lockfile, keys: KeySource): ReadonlyMap<string, { epoch: number; publicKey: string }> {
+  const out = new Map<string, { epoch: number; publicKey: string }>();
+  const seal = keys.seal;
+  if (!seal || lock.masterFingerprint !== seal.fingerprint || lock.publicKeysMac === undefined) return out;
+  if (!timingSafeEqualText(seal.mac(sealText(lock.project, lock.services)), lock.publicKeysMac)) return out;
+  for (const [name, s] of lock.services) if (!s.imported && s.publicKey !== '') out.set(name, { epoch: s.epoch, publicKey: s.publicKey });
+  return out;
+}
+
+function timingSafeEqualText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 export function buildTopology(
@@ -65,45 +128,52 @@ export function buildTopology(
   settings: Settings,
   lock: Lockfile,
   keys: KeySource,
-): { topology: Topology; secrets: Secrets; diagnostics: Diagnostic[] } {
-  const pins = new Map<string, Pin>();
-  const previous = new Map<string, Previous>();
-  for (const s of linked) {
-    pins.set(s, pinOf(view, s));
-    const l = lock.services.get(s);
-    if (l) previous.set(s, { addresses: l.addresses, listenPort: l.listenPort });
-  }
-  const { allocations, diagnostics } = allocate({
-    services: linked,
-    pins,
-    previous,
-    pool4: settings.pool4,
-    pool6: settings.pool6,
-    portBase: settings.portBase,
-  });
+  changes: KeyChanges = {},
+): { topology: Topology; secrets: Secrets; diagnostics: Diagnostic[]; x25519: number } {
+  // Addresses and ports first, without keys (check runs the same step on its own).
+  const { allocations, diagnostics } = assignAddresses(view, linked, settings, lock);
 
   const privateKeys = new Map<string, string>();
   const publicKeys = new Map<string, string>();
   const epochs = new Map<string, number>();
+  const imported = new Set<string>();
   const changed: string[] = [];
+  const trusted = trustedPublicKeys(lock, keys);
+  const x25519 = keys.publicKey ?? publicKeyOf;
+  let x25519Count = 0;
   for (const s of linked) {
     const locked = lock.services.get(s);
-    const epoch = locked?.epoch ?? 0;
+    const epoch = (locked?.epoch ?? 0) + (changes.rotateServices?.has(s) ? 1 : 0);
     const priv = keys.privateKey(s, epoch);
+    const isImported = keys.isImported?.(s, epoch) ?? false;
     epochs.set(s, epoch);
+    if (isImported) imported.add(s);
     privateKeys.set(s, toBase64(priv));
-    publicKeys.set(s, toBase64(publicKeyOf(priv)));
-    if (locked?.publicKey && locked.publicKey !== publicKeys.get(s)) changed.push(s);
+    const cached = trusted.get(s);
+    if (cached && cached.epoch === epoch && !isImported) {
+      publicKeys.set(s, cached.publicKey);
+      continue;
+    }
+    x25519Count++;
+    publicKeys.set(s, toBase64(x25519(priv)));
+    // A key that should be the one the lockfile records (same epoch, same kind) but is not.
+    if (locked?.publicKey && locked.epoch === epoch && (locked.imported === true) === isImported && locked.publicKey !== publicKeys.get(s)) changed.push(s);
   }
   if (changed.length > 0) {
     // Same epoch, other key: the master secret is not the one the lockfile was made with
-    // (a fresh clone without the team's secret, say). Say so rather than re-key silently.
+    // (a fresh clone without the team's secret, say), or, with the same master (the
+    // fingerprints agree), the lockfile's public keys were edited. Say which rather than
+    // re-key silently; the keys the master gives are used either way.
+    const edited = keys.seal !== undefined && lock.masterFingerprint === keys.seal.fingerprint;
     diagnostics.push(
       warning(
         'WGC062',
-        `the keys of ${changed.map((c) => `"${c}"`).join(', ')} differ from wg-compose.lock at the same epoch: this master secret is not the one the lockfile was made with`,
+        `the keys of ${changed.map((c) => `"${c}"`).join(', ')} differ from wg-compose.lock at the same epoch: ` +
+          (edited ? 'the lockfile was made with this master secret, so its public keys were edited (by hand, or in a merge)' : 'this master secret is not the one the lockfile was made with'),
         undefined,
-        'use the shared master secret (WG_COMPOSE_MASTER_KEY_FILE), or keep the new keys and commit the updated lockfile',
+        edited
+          ? 'the keys the master gives are used, and the lockfile is corrected: review and commit it'
+          : 'use the shared master secret (WG_COMPOSE_MASTER_KEY_FILE), or keep the new keys and commit the updated lockfile',
       ),
     );
   }
@@ -122,12 +192,20 @@ export function buildTopology(
   }
   const presharedKeys = new Map<string, string>();
   const links = new Map<string, { epoch: number }>();
+  // Each service's peers, in name order (the order of `linked`): an adjacency list, so the
+  // work grows with the number of links, not with the square of the number of services.
+  const peersOf = new Map<string, string[]>();
   for (const k of [...pairs].sort()) {
     const [a, b] = k.split(':') as [string, string];
-    const epoch = lock.links.get(k)?.epoch ?? 0;
+    const epoch = (lock.links.get(k)?.epoch ?? 0) + (changes.rotateLinks?.has(k) ? 1 : 0);
     links.set(k, { epoch });
     presharedKeys.set(k, toBase64(keys.presharedKey(a, b, epoch)));
+    if (allocations.has(a) && allocations.has(b)) {
+      (peersOf.get(a) ?? peersOf.set(a, []).get(a)!).push(b);
+      (peersOf.get(b) ?? peersOf.set(b, []).get(b)!).push(a);
+    }
   }
+  for (const list of peersOf.values()) list.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
 
   const addressesOf = (s: string): string[] => {
     const a = allocations.get(s)!;
@@ -139,8 +217,7 @@ export function buildTopology(
     if (!alloc) continue;
     const peers: Peer[] = [];
     const hosts: { name: string; address: string }[] = [];
-    for (const other of linked) {
-      if (other === s || !pairs.has(pairKey(s, other)) || !allocations.has(other)) continue;
+    for (const other of peersOf.get(s) ?? []) {
       const aliases = [...(names.get(s)?.get(other) ?? [])].sort();
       peers.push({
         service: other,
@@ -160,26 +237,13 @@ export function buildTopology(
       listenPort: alloc.listenPort,
       publicKey: publicKeys.get(s)!,
       epoch: epochs.get(s)!,
+      imported: imported.has(s),
       mtu: typeof wg?.['mtu'] === 'number' ? wg['mtu'] : settings.mtu,
       peers,
       hosts,
     });
   }
-  return { topology: { project, nodes, links }, secrets: { privateKeys, presharedKeys }, diagnostics };
-}
-
-function pinOf(view: ModelView, s: string): Pin {
-  const wg = view.services.get(s)?.wireguard;
-  if (!wg) return {};
-  const addr = wg['address'];
-  const addresses: { text: string; pos: Pos | undefined }[] =
-    typeof addr === 'string'
-      ? [{ text: addr, pos: valueLoc(wg, 'address') }]
-      : Array.isArray(addr)
-        ? addr.map((a, i) => ({ text: String(a), pos: itemLoc(addr, i) }))
-        : [];
-  const port = typeof wg['port'] === 'number' ? { value: wg['port'], pos: valueLoc(wg, 'port') } : undefined;
-  return { addresses, ...(port ? { port } : {}) };
+  return { topology: { project, nodes, links }, secrets: { privateKeys, presharedKeys }, diagnostics, x25519: x25519Count };
 }
 
 /**

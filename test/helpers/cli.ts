@@ -10,7 +10,7 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
+export async function runCli(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; stdin?: string }): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
@@ -22,6 +22,7 @@ export async function runCli(args: string[], opts: { cwd: string; env?: Record<s
     },
     env: opts.env ?? {},
     cwd: opts.cwd,
+    readStdin: async () => opts.stdin,
   });
   return { code, stdout, stderr };
 }
