@@ -3,7 +3,6 @@
 import { error, hasErrors, warning, type Diagnostic } from '../diagnostics.js';
 import { resolveExtends } from './extends.js';
 import { interpolateTree } from './interpolate-tree.js';
-import type { FileReader } from './io.js';
 import { toSpec, type Format } from './legacy.js';
 import { copyKey, isObject, newMap, selfLoc, valueLoc, type JsonObject } from './located.js';
 import { mergeValues } from './merge.js';

@@ -164,6 +164,11 @@ export function removeFile(path: string): void {
  * given). Only under the state lock: then no other writer can have one in flight there.
  */
 export function removeStaleTemps(dir: string, of?: string): string[] {
+  return removeFilesWhere(dir, (n) => TEMP_FILE.test(n) && (of === undefined || n.startsWith(`.${of}.`)));
+}
+
+/** Removes the files of `dir` whose names match; a missing directory has none. Returns their paths. */
+export function removeFilesWhere(dir: string, matches: (name: string) => boolean): string[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -173,7 +178,7 @@ export function removeStaleTemps(dir: string, of?: string): string[] {
   }
   const removed: string[] = [];
   for (const n of names) {
-    if (!TEMP_FILE.test(n) || (of !== undefined && !n.startsWith(`.${of}.`))) continue;
+    if (!matches(n)) continue;
     removeFile(join(dir, n));
     removed.push(join(dir, n));
   }

@@ -2,9 +2,9 @@
 // per-service wg-quick files. Mode 0700, files 0600, written atomically, never through a
 // symlink. Its paths are decided here and nowhere else.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createFileExclusive, ensurePrivateDir, removeFile, removeStaleTemps, syncDir, UnsafePathError, writeFileAtomic, writeFilesAtomic } from './atomic.js';
+import { createFileExclusive, ensurePrivateDir, removeFilesWhere, removeStaleTemps, UnsafePathError, writeFileAtomic, writeFilesAtomic } from './atomic.js';
 
 class UnsafePathErrorFor extends UnsafePathError {
   constructor(path: string) {
@@ -117,25 +117,9 @@ export function writeConfigs(projectDir: string, project: string, configs: Reado
 
 /** Removes the wg-quick files of services not in `services`, so a removed service leaves no key behind. */
 export function removeGoneConfigs(projectDir: string, project: string, services: Iterable<string>): string[] {
-  const dir = configDir(projectDir, project);
   const keep = new Set<string>();
   for (const s of services) keep.add(configFileName(s));
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  const removed: string[] = [];
-  for (const f of names) {
-    if (f.endsWith('.conf') && !keep.has(f)) {
-      removeFile(join(dir, f));
-      removed.push(join(dir, f));
-    }
-  }
-  if (removed.length > 0) syncDir(dir);
-  return removed;
+  return removeFilesWhere(configDir(projectDir, project), (f) => f.endsWith('.conf') && !keep.has(f));
 }
 
 /**
@@ -210,21 +194,7 @@ export function removeImportedKeys(projectDir: string, project: string, service:
   const base = serviceFileBase(service).replace(/[.]/g, '\\.');
   const mine = new RegExp(`^${base}\\.[0-9a-f]{16}\\.key$`);
   const keep = keepPublicKey === undefined ? undefined : `${serviceFileBase(service)}.${publicKeyTag(keepPublicKey)}.key`;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  const removed: string[] = [];
-  for (const n of names) {
-    if (!mine.test(n) || n === keep) continue;
-    removeFile(join(dir, n));
-    removed.push(join(dir, n));
-  }
-  if (removed.length > 0) syncDir(dir);
-  return removed;
+  return removeFilesWhere(dir, (n) => mine.test(n) && n !== keep);
 }
 
 /**

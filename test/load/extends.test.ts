@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveExtends, type FileLoader } from '../../src/load/extends.js';
 import { toSpec } from '../../src/load/legacy.js';
-import { isObject, keyLoc, valueLoc, type JsonObject } from '../../src/load/located.js';
+import { isObject, keyLoc, type JsonObject } from '../../src/load/located.js';
 import { parseYaml } from '../../src/load/parse.js';
 import { at, codes, get, plain, yaml } from './support.js';
 
