@@ -2,7 +2,7 @@
 // torn one: write a temporary file beside the target (O_EXCL, final mode from the start),
 // fsync it, rename it over the target, fsync the directory. Never through a symlink.
 import { spawnSync } from 'node:child_process';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync, chmodSync, constants, linkSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync, chmodSync, constants, linkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
@@ -150,6 +150,29 @@ function syncFiles(paths: readonly string[]): void {
     } finally {
       closeSync(fd);
     }
+  }
+}
+
+/**
+ * Reads a state file that must be a regular file, never through a symlink (O_NOFOLLOW, then
+ * fstat of what was opened); undefined when it does not exist. `what` names it in errors.
+ */
+export function readRegularFile(path: string, what: string): { text: string; mode: number } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new UnsafePathError(`${path} is a symbolic link; refusing to use it as ${what}`);
+    throw e;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new UnsafePathError(`${path} is not a regular file`);
+    return { text: readFileSync(fd, 'utf8'), mode: st.mode & 0o777 };
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -21,10 +21,10 @@
 //   stale claim, which is taken over the same way, one level down.
 // - Releasing: the holder removes the lock if it still holds its own nonce.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createFileExclusive, ensurePrivateDir, removeFile, syncDir, UnsafePathError } from './atomic.js';
+import { createFileExclusive, ensurePrivateDir, readRegularFile, removeFile, syncDir } from './atomic.js';
 import { stateDir } from './store.js';
 
 export const LOCK_FILE = 'state.lock';
@@ -170,22 +170,8 @@ interface LockFileView {
 
 /** Reads a lock file, never through a symlink; undefined when there is none. */
 function readLock(path: string): LockFileView | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP') throw new UnsafePathError(`${path} is a symbolic link; refusing to use it as a lock`);
-    throw e;
-  }
-  let text: string;
-  try {
-    if (!fstatSync(fd).isFile()) throw new UnsafePathError(`${path} is not a regular file`);
-    text = readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
+  const text = readRegularFile(path, 'a lock')?.text;
+  if (text === undefined) return undefined;
   const holder = parseHolder(text);
   return { holder, id: holder?.nonce ?? `x${createHash('sha256').update(text).digest('hex').slice(0, 24)}` };
 }

@@ -2,15 +2,9 @@
 // per-service wg-quick files. Mode 0700, files 0600, written atomically, never through a
 // symlink. Its paths are decided here and nowhere else.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createFileExclusive, ensurePrivateDir, removeFilesWhere, removeStaleTemps, UnsafePathError, writeFileAtomic, writeFilesAtomic } from './atomic.js';
-
-class UnsafePathErrorFor extends UnsafePathError {
-  constructor(path: string) {
-    super(`${path} is a symbolic link or not a regular file; refusing to read a key through it`);
-  }
-}
+import { createFileExclusive, ensurePrivateDir, readRegularFile, removeFilesWhere, removeStaleTemps, writeFileAtomic, writeFilesAtomic } from './atomic.js';
 
 export const STATE_DIR = '.wg-compose';
 export const MASTER_FILE = 'master.key';
@@ -167,22 +161,8 @@ export function readImportedKey(
   publicKey: string,
 ): { text: string; path: string; loose: boolean } | undefined {
   const path = importedKeyPath(projectDir, project, service, publicKey);
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP') throw new UnsafePathErrorFor(path);
-    throw e;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new UnsafePathErrorFor(path);
-    return { text: readFileSync(fd, 'utf8'), path, loose: (st.mode & 0o077) !== 0 };
-  } finally {
-    closeSync(fd);
-  }
+  const read = readRegularFile(path, 'an imported key');
+  return read && { text: read.text, path, loose: (read.mode & 0o077) !== 0 };
 }
 
 /**
