@@ -1,17 +1,119 @@
-// The pipeline from compose files to outputs (DESIGN.md §2), in two halves:
-// `analyze` (src/analyze.ts) needs no secret and writes nothing, so `check` can run it on every
-// commit without loading keys or the renderer; `compile` turns an analysis plus key material
-// into every output, still without I/O.
-import { relative } from 'node:path';
-import type { Analysis } from './analyze.js';
-import { hasErrors, type Diagnostic } from './diagnostics.js';
-import { renderStack, type StackInput } from './render/stack.js';
-import { renderWgQuick } from './render/wg-quick.js';
-import { sealText, type LockedService, type Lockfile } from './state/lockfile.js';
-import { configPathInStack } from './state/store.js';
-import { buildTopology, type KeyChanges, type KeySource, type Secrets, type Topology } from './topology/topology.js';
+// The pipeline from compose files to outputs (DESIGN.md §2), every stage in order, in this one
+// file. Each stage is pure: data in, data and diagnostics out; the file reader, environment,
+// key source and previous lockfile come in as arguments. What a command does around it (take
+// the state lock, read the state, apply or print the plan) is src/cli/produce.ts.
+//
+//   loadProject   1 options   2 parse + interpolate + reshape v1, per file   3 merge
+//                 4 extends   5 profiles   6 project name
+//   analyze       7 schema    8 typed view + link checks   9 settings
+//   (src/cli/produce.ts: 10 the state lock; 11 lockfile, master and imported keys read)
+//   compile      12 topology + keys   13 configs, stack, lockfile
+//   (src/plan/state-plan.ts: 14 the plan; src/plan/apply.ts: 15 apply)
+//
+// `check` runs stages 1–9 on every commit and must start fast, so this file imports only the
+// first half statically; compile loads the second half (keys, renderer, templates) on demand.
+import { dirname, join, relative } from 'node:path';
+import { error, hasErrors, type Diagnostic } from './diagnostics.js';
+import { resolveExtends } from './load/extends.js';
+import { isObject, newMap, valueLoc, type JsonObject } from './load/located.js';
+import { applyProfiles, fileLoader, projectName, type LoadedProject } from './load/load.js';
+import type { Format } from './load/legacy.js';
+import { mergeValues } from './load/merge.js';
+import { resolveOptions, type Environment, type ProjectOptions } from './load/project-options.js';
+import { checkLinks, linkedServices } from './model/check-links.js';
+import { viewOf, type ModelView } from './model/model.js';
+import { resolveSettings, type Settings } from './model/settings.js';
+import { LOCKFILE_NAME, sealText, type LockedService, type Lockfile } from './state/lockfile.js';
+import type { KeyChanges, KeySource, Topology } from './topology/topology.js';
+import { validateModel } from './validate/schema.js';
 
-export { analyze, lockfilePath, type Analysis } from './analyze.js';
+export type { LoadedProject } from './load/load.js';
+
+export interface Analysis {
+  readonly project: LoadedProject;
+  readonly view: ModelView;
+  readonly linked: readonly string[];
+  readonly settings: Settings;
+}
+
+export type LoadResult = { project: LoadedProject | undefined; diagnostics: Diagnostic[] };
+
+/**
+ * Stages 1–6, and why in this order:
+ * 1. options first: they decide the files, the project directory and the environment;
+ * 2. each file is parsed and interpolated on its own, as compose does, so a variable means
+ *    the same in every file and an error points into the file that holds it; legacy v1 files
+ *    are reshaped there too, so the merge sees one shape;
+ * 3. files merge in `-f` order;
+ * 4. `extends` after the merge, so an override file can change what a service extends, and
+ *    the base sees fully merged attributes;
+ * 5. profiles next: a disabled service must still exist for extends and for the link check
+ *    to say "disabled" rather than "missing";
+ * 6. the project name last: `name:` may come from any file.
+ */
+export function loadProject(opts: ProjectOptions, envr: Environment): LoadResult {
+  const resolved = resolveOptions(opts, envr);
+  const diagnostics: Diagnostic[] = [...resolved.diagnostics];
+  if (resolved.files.length === 0 || hasErrors(diagnostics)) return { project: undefined, diagnostics };
+  const loadFile = fileLoader(envr.reader, resolved.lookup);
+
+  let model: JsonObject | undefined;
+  const formats: Format[] = [];
+  for (const file of resolved.files) {
+    const res = loadFile(file);
+    if (res === 'missing') {
+      diagnostics.push(error('WGC001', `compose file not found: ${file}`, undefined, 'check the -f option or COMPOSE_FILE'));
+      continue;
+    }
+    diagnostics.push(...res.diagnostics);
+    if (!res.doc) continue;
+    if (res.format) formats.push(res.format);
+    model = model === undefined ? res.doc : (mergeValues(model, res.doc) as JsonObject);
+  }
+  if (!model || hasErrors(diagnostics)) return { project: undefined, diagnostics };
+
+  if (!isObject(model['services'])) {
+    if (model['services'] !== undefined && model['services'] !== null) {
+      diagnostics.push(error('WGC030', 'services must be a mapping of service names to definitions', valueLoc(model, 'services')));
+      return { project: undefined, diagnostics };
+    }
+    model['services'] = newMap(undefined);
+  }
+  diagnostics.push(...resolveExtends(model, resolved.files[0]!, resolved.projectDir, loadFile));
+
+  const { enabled, disabled } = applyProfiles(model['services'] as JsonObject, resolved.profiles);
+  model['services'] = enabled;
+
+  const name = projectName(model, resolved.explicitName, resolved.projectDir);
+  diagnostics.push(...name.diagnostics);
+  if (name.name === undefined) return { project: undefined, diagnostics };
+  const project = { name: name.name, projectDir: resolved.projectDir, files: resolved.files, formats, model, disabled, profiles: resolved.profiles };
+  return { project, diagnostics };
+}
+
+/**
+ * Stages 7–9, and why in this order:
+ * 7. schema validation on the merged model: types must be right before anything reads them;
+ * 8. link checks: cross-references the schema cannot express, on a typed view;
+ * 9. settings last: the x-wireguard schema has vetted their types by then.
+ */
+export function analyze(opts: ProjectOptions, envr: Environment): { analysis: Analysis | undefined; diagnostics: Diagnostic[] } {
+  const loaded = loadProject(opts, envr);
+  const diagnostics = [...loaded.diagnostics];
+  const project = loaded.project;
+  if (!project) return { analysis: undefined, diagnostics };
+  diagnostics.push(...validateModel(project.model));
+  if (hasErrors(diagnostics)) return { analysis: undefined, diagnostics };
+  const view = viewOf(project.model, project.disabled);
+  diagnostics.push(...checkLinks(view));
+  const { settings, diagnostics: sd } = resolveSettings(view.settings);
+  diagnostics.push(...sd);
+  if (!settings || hasErrors(diagnostics)) return { analysis: undefined, diagnostics };
+  return { analysis: { project, view, linked: linkedServices(view), settings }, diagnostics };
+}
+
+/** The lockfile sits beside the (first) compose file, where it is committed with it. */
+export const lockfilePath = (project: LoadedProject): string => join(dirname(project.files[0]!), LOCKFILE_NAME);
 
 export interface Compiled {
   readonly topology: Topology;
@@ -30,26 +132,24 @@ export interface Compiled {
   readonly diagnostics: Diagnostic[];
   /** How many X25519 operations the keys took (0 for a re-render with an intact lockfile). */
   readonly x25519: number;
+  /** The secrets the configs were made of, for outputs that carry keys too (moby's user data). */
+  readonly secrets: import('./topology/topology.js').Secrets;
 }
 
-/** Allocation and keys first (everything else names them), then the outputs. */
-export function compile(a: Analysis, previous: Lockfile, keys: KeySource, changes: KeyChanges = {}): Compiled {
+/**
+ * Stages 12–13: allocation and keys first (everything else names them), then the outputs.
+ * The stack is pure and needs nothing but the above: it is made when asked for, so a caller
+ * can write its state first and then stream the stack (render), or keep it whole (up).
+ */
+export async function compile(a: Analysis, previous: Lockfile, keys: KeySource, changes: KeyChanges = {}): Promise<Compiled> {
+  const { buildTopology, renderStack, renderWgQuick, configPathInStack } = await import('./outputs.js');
   const name = a.project.name;
   const { topology, secrets, diagnostics, x25519 } = buildTopology(name, a.view, a.linked, a.settings, previous, keys, changes);
   const configPaths = new Map(a.linked.map((s) => [s, configPathInStack(name, s)]));
-  const configs = renderConfigs(name, topology, secrets);
-  const input: StackInput | undefined = hasErrors(diagnostics)
+  const configs = new Map([...topology.nodes.values()].map((node) => [node.name, renderWgQuick(name, node, secrets)]));
+  const input = hasErrors(diagnostics)
     ? undefined
-    : {
-        project: name,
-        model: a.project.model,
-        topology,
-        settings: a.settings,
-        configPaths,
-        sources: a.project.files.map((f) => relative(a.project.projectDir, f) || f),
-      };
-  // The stack is pure and needs nothing but the above: made when asked for, so a caller can
-  // write its state first and then stream the stack (render), or keep it whole (up).
+    : { project: name, model: a.project.model, topology, settings: a.settings, configPaths, sources: a.project.files.map((f) => relative(a.project.projectDir, f) || f) };
   let stack: string | undefined;
   const whole = (): string => (stack ??= input ? renderStack(input) : '');
   return {
@@ -66,13 +166,8 @@ export function compile(a: Analysis, previous: Lockfile, keys: KeySource, change
     lock: lockOf(topology, keys),
     diagnostics,
     x25519,
+    secrets,
   };
-}
-
-function renderConfigs(project: string, topology: Topology, secrets: Secrets): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const node of topology.nodes.values()) out.set(node.name, renderWgQuick(project, node, secrets));
-  return out;
 }
 
 /** The public record of a topology, sealed under the master when the key source has one. */
@@ -82,12 +177,5 @@ function lockOf(t: Topology, keys: KeySource): Lockfile {
     services.set(n.name, { addresses: n.addresses, listenPort: n.listenPort, publicKey: n.publicKey, epoch: n.epoch, ...(n.imported ? { imported: true } : {}) });
   }
   if (!keys.seal || services.size === 0) return { project: t.project, services, links: t.links };
-  return {
-    project: t.project,
-    services,
-    links: t.links,
-    masterFingerprint: keys.seal.fingerprint,
-    publicKeysMac: keys.seal.mac(sealText(t.project, services)),
-  };
+  return { project: t.project, services, links: t.links, masterFingerprint: keys.seal.fingerprint, publicKeysMac: keys.seal.mac(sealText(t.project, services)) };
 }
-

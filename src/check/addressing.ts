@@ -1,7 +1,7 @@
 // The addressing rules `check` runs without any key: the pools and the port range must hold
 // every linked service, and pins must not collide. The allocation is render's own
 // (assignAddresses, with the lockfile render would read), so check fails where render would.
-import type { Analysis } from '../analyze.js';
+import type { Analysis } from '../pipeline.js';
 import { error, type Diagnostic } from '../diagnostics.js';
 import { keyLoc, valueLoc } from '../load/located.js';
 import type { Lockfile } from '../state/lockfile.js';

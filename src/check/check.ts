@@ -3,11 +3,11 @@
 // the rules about the repository around the projects (file modes, git) come last, batched.
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { analyze, lockfilePath } from '../analyze.js';
+import { analyze, lockfilePath } from '../pipeline.js';
 import { diag, error, type Diagnostic, type Pos } from '../diagnostics.js';
 import type { Environment } from '../load/project-options.js';
 import { EMPTY_LOCK, LOCKFILE_NAME, parseLockfile, type Lockfile } from '../state/lockfile.js';
-import { MASTER_ENV, stateDir } from '../state/store.js';
+import { MASTER_ENV, stateDir } from '../state/paths.js';
 import { checkAddressing } from './addressing.js';
 import { checkGit, type GitSubject } from './git.js';
 import { checkLockDrift } from './lock-drift.js';

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { error, type Diagnostic } from '../diagnostics.js';
-import { STATE_DIR, stateDir } from '../state/store.js';
+import { STATE_DIR, stateDir } from '../state/paths.js';
 
 export interface GitSubject {
   readonly projectDir: string;

@@ -4,7 +4,7 @@
 // allocates on its own. Compared: the linked services, the linked pairs, and each service's
 // addresses and listen port as render would allocate them now. Public keys are not compared:
 // deriving them needs the master secret, and check needs none.
-import type { Analysis } from '../analyze.js';
+import type { Analysis } from '../pipeline.js';
 import { error, type Diagnostic, type Pos } from '../diagnostics.js';
 import { LOCKFILE_NAME, pairKey, type Lockfile } from '../state/lockfile.js';
 import type { Allocation } from '../topology/allocate.js';

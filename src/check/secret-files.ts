@@ -4,7 +4,7 @@
 import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { error, type Diagnostic } from '../diagnostics.js';
-import { stateDir } from '../state/store.js';
+import { stateDir } from '../state/paths.js';
 
 const at = (file: string) => ({ file, line: 1, col: 1 });
 const modeText = (st: Stats) => (st.mode & 0o777).toString(8).padStart(3, '0');

@@ -22,7 +22,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { error, type Diagnostic } from '../diagnostics.js';
 import { DEFAULT_FILES, OVERRIDE_FILES, resolveOptions, type Environment } from '../load/project-options.js';
 import { LOCKFILE_NAME } from '../state/lockfile.js';
-import { STATE_DIR } from '../state/store.js';
+import { STATE_DIR } from '../state/paths.js';
 
 export interface Target {
   /** Absolute paths, in merge order. */

@@ -5,11 +5,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { ProjectOptions } from '../load/project-options.js';
-import { stackPath, stateDir, writeStack } from '../state/store.js';
+import { applyPlan } from '../plan/apply.js';
+import { makePlan } from '../plan/plan.js';
+import { configDir, stackPath, stateDir } from '../state/paths.js';
+import type { Argv } from '../engine/detect.js';
 import { downCommands, joinerLevels } from '../engine/commands.js';
 import { shellQuote } from '../system/command-line.js';
 import { EXIT, type CliIO } from './io.js';
 import { analyzeProject, prepareAnalyzed } from './prepare.js';
+import { printPlan } from './produce.js';
 import { startEngine } from '../engine/run.js';
 import { engineFailed, findEngine, targetOf } from './engine.js';
 import { underStateLock } from './locked.js';
@@ -35,7 +39,7 @@ export async function runDown(io: CliIO, o: DownOptions): Promise<number> {
   let write = false;
   if (existsSync(file)) stack = readFileSync(file, 'utf8');
   else {
-    const p = prepareAnalyzed(io, analysis, false);
+    const p = await prepareAnalyzed(io, analysis, false);
     if (typeof p === 'number') return p;
     stack = p.compiled.stack;
     write = true;
@@ -46,22 +50,27 @@ export async function runDown(io: CliIO, o: DownOptions): Promise<number> {
   const engine = await findEngine(io, o.engine);
   if (!engine) return EXIT.external;
   const commands = downCommands(targetOf(engine.argv, name, dir, file, analysis.project.profiles), levels, o.extra);
+  const plan = makePlan({
+    projectDir: dir,
+    privateDirs: write ? [stateDir(dir), configDir(dir, name)] : [],
+    files: write ? [{ path: file, content: stack, mode: 0o600, what: 'the stack the engine runs (there is none from `up`)' }] : [],
+    commands,
+  });
   if (o.dryRun) {
-    if (write) io.stdout(`# writes ${file} (0600): there is none from \`up\`\n`);
-    for (const c of commands) io.stdout(`${shellQuote(c)}\n`);
+    printPlan(io, plan);
     return EXIT.ok;
   }
   if (write) {
     const code = await underStateLock(io, dir, 'down', () => {
-      writeStack(dir, name, stack);
+      applyPlan(plan);
       return EXIT.ok;
     });
     if (code !== EXIT.ok) return code;
   }
-  for (const argv of commands) {
+  for (const argv of plan.commands) {
     io.stderr(`+ ${shellQuote(argv)}\n`);
-    const r = await startEngine(argv, io, io.stderr).done;
-    if (r.code !== 0) return engineFailed(io, argv, r);
+    const r = await startEngine(argv as Argv, io, io.stderr).done;
+    if (r.code !== 0) return engineFailed(io, argv as Argv, r);
   }
   io.stderr(`wg-compose: project ${name} is down; its keys stay in ${stateDir(dir)}/\n`);
   return EXIT.ok;

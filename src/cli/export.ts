@@ -6,8 +6,8 @@ import { exportJson } from '../render/export.js';
 import { EXIT, type CliIO } from './io.js';
 import { prepare } from './prepare.js';
 
-export function runExport(io: CliIO, opts: ProjectOptions, format: 'json' | 'yaml'): number {
-  const p = prepare(io, opts, false);
+export async function runExport(io: CliIO, opts: ProjectOptions, format: 'json' | 'yaml'): Promise<number> {
+  const p = await prepare(io, opts, false);
   if (typeof p === 'number') return p;
   const { topology, configPaths, lock } = p.compiled;
   const data = exportJson(topology, configPaths, p.analysis.settings, lock.masterFingerprint ?? p.keys.seal?.fingerprint);

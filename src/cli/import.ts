@@ -9,17 +9,18 @@ import { resolve } from 'node:path';
 import { error } from '../diagnostics.js';
 import { clamp, fromBase64Key, publicKeyOf, toBase64 } from '../keys/derive.js';
 import type { ProjectOptions } from '../load/project-options.js';
-import { removeImportedKeys, writeImportedKey } from '../state/store.js';
+import { extendPlan } from '../plan/plan.js';
+import { retireImportedKeys } from '../plan/state-plan.js';
+import { importedDir, importedKeyName, importedKeyPath } from '../state/paths.js';
 import { EXIT, type CliIO } from './io.js';
-import { underStateLock } from './locked.js';
-import { analyzeProject, prepareAnalyzed } from './prepare.js';
-import { writeRenderState } from './render.js';
+import { analyzeProject } from './prepare.js';
+import { produce } from './produce.js';
 import { displayPath, report } from './report.js';
 
 /** A private key file is 45 bytes; anything much larger is not one. */
 const MAX_KEY_FILE = 4096;
 
-export async function runImport(io: CliIO, opts: ProjectOptions, service: string, keyFile: string | undefined): Promise<number> {
+export async function runImport(io: CliIO, opts: ProjectOptions, service: string, keyFile: string | undefined, o: { readonly dryRun?: boolean } = {}): Promise<number> {
   const text = await readKeyText(io, keyFile);
   if (typeof text === 'number') return text;
   const raw = fromBase64Key(text.trim());
@@ -36,25 +37,33 @@ export async function runImport(io: CliIO, opts: ProjectOptions, service: string
     return EXIT.input;
   }
   const { projectDir, name } = analysis.project;
-  const keyBase64 = toBase64(key);
   const publicKey = toBase64(publicKeyOf(key));
-  return underStateLock(io, projectDir, 'import', () => {
+  const done = await produce(io, analysis, {
+    command: 'import',
+    createState: true,
+    changes: { imports: new Map([[service, key]]) },
+    dryRun: o.dryRun === true,
     // The key first, under a name of its own (see importedKeyPath): the lockfile, written
-    // last, is what makes it the service's key.
-    writeImportedKey(projectDir, name, service, keyBase64, publicKey);
-    const p = prepareAnalyzed(io, analysis, true, { imports: new Map([[service, key]]) });
-    if (typeof p === 'number') return p;
-    const { written } = writeRenderState(p);
-    // A key imported before for this service is retired now that the lockfile names this one.
-    removeImportedKeys(projectDir, name, service, publicKey);
-    const node = p.compiled.topology.nodes.get(service)!;
-    io.stderr(`wg-compose: "${service}" now uses the imported key (public key ${node.publicKey}) at epoch ${node.epoch}, until wg-compose rotate ${service}\n`);
-    io.stderr(`wg-compose: rewrote ${written.length} wg-quick file(s): ${written.map((f) => displayPath(io.cwd, f)).join(', ')}\n`);
-    if (written.length > 0) {
-      io.stderr(`wg-compose: apply them to ${[service, ...node.peers.map((x) => x.service)].map((s) => `"${s}"`).join(', ')} together, and render the stack again\n`);
-    }
-    return EXIT.ok;
+    // last, is what makes it the service's key; a key imported before for this service is
+    // retired only then.
+    extend: (_p, plan) =>
+      extendPlan(
+        { ...plan, privateDirs: [...plan.privateDirs, importedDir(projectDir, name)] },
+        {
+          keys: [{ path: importedKeyPath(projectDir, name, service, publicKey), content: `${toBase64(key)}\n`, mode: 0o600, what: `imported private key of ${service}` }],
+          removals: [retireImportedKeys(projectDir, name, service, importedKeyName(service, publicKey))],
+        },
+      ),
   });
+  if (typeof done === 'number') return done;
+  const written = done.applied.written.filter((f) => f.endsWith('.conf'));
+  const node = done.p.compiled.topology.nodes.get(service)!;
+  io.stderr(`wg-compose: "${service}" now uses the imported key (public key ${node.publicKey}) at epoch ${node.epoch}, until wg-compose rotate ${service}\n`);
+  io.stderr(`wg-compose: rewrote ${written.length} wg-quick file(s): ${written.map((f) => displayPath(io.cwd, f)).join(', ')}\n`);
+  if (written.length > 0) {
+    io.stderr(`wg-compose: apply them to ${[service, ...node.peers.map((x) => x.service)].map((s) => `"${s}"`).join(', ')} together, and render the stack again\n`);
+  }
+  return EXIT.ok;
 }
 
 async function readKeyText(io: CliIO, keyFile: string | undefined): Promise<string | number> {

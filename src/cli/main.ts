@@ -44,10 +44,11 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
           'its wg-quick config as a compose secret, and its link names resolving to tunnel addresses.\n' +
           'The stack goes to stdout (wg-compose render > stack.yml, beside the compose file);\n' +
           'configs go to .wg-compose/PROJECT/, the public allocation to wg-compose.lock.',
-      ),
+      )
+      .option('--dry-run', 'print the plan (files with their modes, removals, commands); write nothing'),
   ).action(async (o: Record<string, unknown>) => {
     const { runRender } = await import('./render.js');
-    code = await runRender(io, projectOptions(o));
+    code = await runRender(io, projectOptions(o), { dryRun: o['dryRun'] === true });
   });
 
   withProjectOptions(
@@ -58,7 +59,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       .option('--json', 'machine-readable: {project, services:[{name, addresses, publicKey, listenPort, config, peers:[…]}]}'),
   ).action(async (o: Record<string, unknown>) => {
     const { runShow } = await import('./show.js');
-    code = runShow(io, projectOptions(o), o['json'] === true);
+    code = await runShow(io, projectOptions(o), o['json'] === true);
   });
 
   withProjectOptions(
@@ -71,10 +72,11 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
           'material (both sides of each affected tunnel) are rewritten together, and which ones is\n' +
           'printed on stderr. Apply them to both sides together (README: "Rotating keys without a split").',
       )
-      .argument('<target>', 'a linked service, or a linked pair as A:B'),
+      .argument('<target>', 'a linked service, or a linked pair as A:B')
+      .option('--dry-run', 'print the plan (files with their modes, removals, commands); write nothing'),
   ).action(async (target: string, o: Record<string, unknown>) => {
     const { runRotate } = await import('./rotate.js');
-    code = await runRotate(io, projectOptions(o), target);
+    code = await runRotate(io, projectOptions(o), target, { dryRun: o['dryRun'] === true });
   });
 
   withProjectOptions(
@@ -88,10 +90,11 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
           'lockfile records its public key and that it is imported.',
       )
       .argument('<service>', 'a linked service')
+      .option('--dry-run', 'print the plan (files with their modes, removals, commands); write nothing')
       .option('--private-key-file <file>', 'file holding the private key (- or absent: stdin)'),
   ).action(async (service: string, o: Record<string, unknown>) => {
     const { runImport } = await import('./import.js');
-    code = await runImport(io, projectOptions(o), service, o['privateKeyFile'] as string | undefined);
+    code = await runImport(io, projectOptions(o), service, o['privateKeyFile'] as string | undefined, { dryRun: o['dryRun'] === true });
   });
 
   withProjectOptions(
@@ -102,7 +105,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       .addOption(new Option('--format <format>', 'output format').choices(['json', 'yaml']).default('json')),
   ).action(async (o: Record<string, unknown>) => {
     const { runExport } = await import('./export.js');
-    code = runExport(io, projectOptions(o), o['format'] === 'yaml' ? 'yaml' : 'json');
+    code = await runExport(io, projectOptions(o), o['format'] === 'yaml' ? 'yaml' : 'json');
   });
 
   program
@@ -145,14 +148,16 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       .option('--embed-keys', 'put the wg-quick files, private keys included, into the spec (files:, mode 0600); warned')
       .option('--stock', "LinuxKit's own kernel (WireGuard as a module) and linuxkit/ip instead of the images wg-compose build makes")
       .option('--kernel-image <ref>', 'kernel image (default: the one wg-compose build kernel tags)')
-      .option('--tools-image <ref>', 'onboot image configuring each link (default: x-wireguard.image if set, else the one wg-compose build init tags)'),
+      .option('--tools-image <ref>', 'onboot image configuring each link (default: x-wireguard.image if set, else the one wg-compose build init tags)')
+      .option('--dry-run', 'print the plan (files with their modes, removals, commands); write nothing'),
   ).action(async (o: Record<string, unknown>) => {
     const { runMoby } = await import('./moby.js');
-    code = runMoby(io, projectOptions(o), {
+    code = await runMoby(io, projectOptions(o), {
       embedKeys: o['embedKeys'] === true,
       stock: o['stock'] === true,
       kernelImage: o['kernelImage'] as string | undefined,
       toolsImage: o['toolsImage'] as string | undefined,
+      dryRun: o['dryRun'] === true,
     });
   });
 

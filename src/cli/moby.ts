@@ -1,19 +1,20 @@
 // `wg-compose moby`: the project as a LinuxKit image spec on stdout (src/moby/spec.ts says
-// how). It keeps state like `render` (same keys, same lockfile) and writes the WireGuard
-// configs as LinuxKit user data into the state directory, never into the spec, unless
-// --embed-keys is given.
-import { join, relative } from 'node:path';
+// how). It keeps state like `render` (same keys, lockfile and configs, through the same plan)
+// and writes the WireGuard configs as LinuxKit user data into the state directory, never into
+// the spec, unless --embed-keys is given.
+import { relative } from 'node:path';
 import { contextHash, IMAGE_REPOSITORIES, readContext, shortHash } from '../build/context.js';
+import type { Diagnostic } from '../diagnostics.js';
 import type { ProjectOptions } from '../load/project-options.js';
 import { STOCK } from '../moby/images.js';
 import { renderMoby, type MobyImages } from '../moby/spec.js';
-import { ensurePrivateDir, writeFileAtomic } from '../state/atomic.js';
-import { serializeLockfile } from '../state/lockfile.js';
-import { configDir, stateDir } from '../state/store.js';
-import { buildTopology } from '../topology/topology.js';
+import type { Analysis } from '../pipeline.js';
+import { extendPlan } from '../plan/plan.js';
+import { userdataPath } from '../state/paths.js';
 import { validateMobySpec } from '../validate/moby.js';
 import { EXIT, type CliIO } from './io.js';
-import { prepare } from './prepare.js';
+import { analyzeProject } from './prepare.js';
+import { produce } from './produce.js';
 import { report } from './report.js';
 
 export interface MobyOptions {
@@ -22,70 +23,83 @@ export interface MobyOptions {
   readonly stock: boolean;
   readonly kernelImage: string | undefined;
   readonly toolsImage: string | undefined;
+  readonly dryRun?: boolean;
 }
-
-export const USERDATA_FILE = 'linuxkit-userdata.json';
 
 /** The image `wg-compose build KIND` would tag for the context as shipped (no build args). */
 export function builtImage(kind: 'kernel' | 'init'): string {
   return `${IMAGE_REPOSITORIES[kind]}:${shortHash(contextHash(readContext(kind).files, new Map()))}`;
 }
 
-export function runMoby(io: CliIO, opts: ProjectOptions, o: MobyOptions): number {
-  const p = prepare(io, opts, true);
-  if (typeof p === 'number') return p;
-  const { analysis, compiled } = p;
+export async function runMoby(io: CliIO, opts: ProjectOptions, o: MobyOptions): Promise<number> {
+  const analysis = analyzeProject(io, opts);
+  if (typeof analysis === 'number') return analysis;
   const project = analysis.project;
+  const userdataAbs = userdataPath(project.projectDir, project.name);
+  const userdataRel = relative(io.cwd, userdataAbs) || userdataAbs;
+  const images = mobyImages(analysis, o);
+  const made: { out?: ReturnType<typeof renderMoby> } = {};
 
-  // The secrets: the same keys `render` used (the master's, and any imported ones), from the
-  // same lockfile.
-  const { topology, secrets } = buildTopology(project.name, analysis.view, analysis.linked, analysis.settings, p.previousLock, p.keys);
+  // The same state as `render` (same keys, lockfile and configs), under the same lock and in
+  // the same commit order, plus the user data: the spec is made before the plan, since the
+  // user data is part of what gets written.
+  const done = await produce(
+    io,
+    analysis,
+    {
+      command: 'moby',
+      createState: true,
+      dryRun: o.dryRun === true,
+      extend: (p, plan) => {
+        const { topology, secrets } = p.compiled;
+        const out = renderMoby({
+          project: project.name,
+          model: project.model,
+          disabled: project.disabled,
+          topology,
+          secrets,
+          images,
+          embedKeys: o.embedKeys,
+          sources: project.files.map((f) => relative(project.projectDir, f) || f),
+          userdataPath: relative(project.projectDir, userdataAbs),
+        });
+        const invalid = validateMobySpec(out.spec);
+        if (invalid.length > 0) throw new Error(`the LinuxKit spec fails LinuxKit's schema: ${invalid.join('; ')}`);
+        if (report(io, [...out.diagnostics, ...embedWarning(o, topology.nodes.size)])) return EXIT.input;
+        made.out = out;
+        return out.userdata ? extendPlan(plan, { files: [{ path: userdataAbs, content: out.userdata, mode: 0o600, what: 'LinuxKit user data (the WireGuard configs of the node)' }] }) : plan;
+      },
+    },
+    ({ p }) => {
+      const out = made.out!;
+      if (out.userdata) io.stderr(`wg-compose: WireGuard keys for the node are LinuxKit user data in ${userdataRel} (mode 0600): boot with linuxkit run … --data-file ${userdataRel}\n`);
+      if (p.compiled.topology.nodes.size === 0) io.stderr('wg-compose: no links in this project; the node runs the services without WireGuard\n');
+      io.stdout(out.yaml);
+      return EXIT.ok;
+    },
+  );
+  return typeof done === 'number' ? done : EXIT.ok;
+}
 
+function mobyImages(analysis: Analysis, o: MobyOptions): MobyImages {
   const userSetImage = typeof analysis.view.settings?.['image'] === 'string';
-  const images: MobyImages = o.stock
+  return o.stock
     ? { kernel: o.kernelImage ?? STOCK.kernel, tools: o.toolsImage ?? STOCK.ip, stockTools: o.toolsImage === undefined }
     : {
         kernel: o.kernelImage ?? builtImage('kernel'),
         tools: o.toolsImage ?? (userSetImage ? analysis.settings.image : builtImage('init')),
         stockTools: false,
       };
+}
 
-  const userdataAbs = join(configDir(project.projectDir, project.name), USERDATA_FILE);
-  const userdataRel = relative(io.cwd, userdataAbs) || userdataAbs;
-  const out = renderMoby({
-    project: project.name,
-    model: project.model,
-    disabled: project.disabled,
-    topology,
-    secrets,
-    images,
-    embedKeys: o.embedKeys,
-    sources: project.files.map((f) => relative(project.projectDir, f) || f),
-    userdataPath: relative(project.projectDir, userdataAbs),
-  });
-  const invalid = validateMobySpec(out.spec);
-  if (invalid.length > 0) throw new Error(`the LinuxKit spec fails LinuxKit's schema: ${invalid.join('; ')}`);
-
-  const diagnostics = [...out.diagnostics];
-  if (o.embedKeys && topology.nodes.size > 0) {
-    diagnostics.push({
+function embedWarning(o: MobyOptions, nodes: number): Diagnostic[] {
+  if (!o.embedKeys || nodes === 0) return [];
+  return [
+    {
       code: 'WGC072',
       severity: 'warning',
-      message: `--embed-keys: the private keys and preshared keys of ${topology.nodes.size} service(s) are in the spec on stdout (files:) and in every image built from it`,
+      message: `--embed-keys: the private keys and preshared keys of ${nodes} service(s) are in the spec on stdout (files:) and in every image built from it`,
       hint: 'keep the file and the images secret, or drop --embed-keys and boot with the user-data file instead',
-    });
-  }
-  if (report(io, diagnostics)) return EXIT.input;
-
-  // State before output, as `render` does: the lockfile, then the user data (0600).
-  if (compiled.topology.nodes.size > 0 || p.lockExisted) writeFileAtomic(p.lockPath, serializeLockfile(compiled.lock), 0o644);
-  if (out.userdata) {
-    ensurePrivateDir(stateDir(project.projectDir));
-    ensurePrivateDir(configDir(project.projectDir, project.name));
-    writeFileAtomic(userdataAbs, out.userdata, 0o600);
-    io.stderr(`wg-compose: WireGuard keys for the node are LinuxKit user data in ${userdataRel} (mode 0600): boot with linuxkit run … --data-file ${userdataRel}\n`);
-  }
-  if (topology.nodes.size === 0) io.stderr('wg-compose: no links in this project; the node runs the services without WireGuard\n');
-  io.stdout(out.yaml);
-  return EXIT.ok;
+    },
+  ];
 }

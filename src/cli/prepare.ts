@@ -1,6 +1,7 @@
-// The steps `render` and `show` share: analyze the compose files, read the lockfile, get the
-// master secret and any imported keys, compile. Diagnostics are printed here; callers get a
-// result or an exit code.
+// Stages 11–13 of the pipeline for every command (src/pipeline.ts): read the lockfile, the
+// master secret and any imported keys (the I/O the pure stages are given), then compile.
+// Diagnostics are printed here; callers get a result or an exit code. Reads only: what a
+// command writes goes through a plan (src/cli/produce.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { error, warning, type Diagnostic } from '../diagnostics.js';
 import { clamp, fromBase64Key, publicKeyOf, toBase64 } from '../keys/derive.js';
@@ -19,8 +20,10 @@ export interface Prepared {
   readonly lockPath: string;
   readonly previousLock: Lockfile;
   readonly lockExisted: boolean;
-  /** The keys compile used: the master's, with imported keys over them (moby needs the same). */
+  /** The keys compile used: the master's, with imported keys over them. */
   readonly keys: KeySource;
+  /** The master secret file to create first, when there was none (see loadMaster). */
+  readonly newMaster: { readonly path: string; readonly content: string } | undefined;
 }
 
 /** What `rotate` and `import` ask of a compile beyond what the lockfile says. */
@@ -29,7 +32,7 @@ export interface PrepareChanges extends KeyChanges {
   readonly imports?: ReadonlyMap<string, Uint8Array>;
 }
 
-export function prepare(io: CliIO, opts: ProjectOptions, createState: boolean): Prepared | number {
+export async function prepare(io: CliIO, opts: ProjectOptions, createState: boolean): Promise<Prepared | number> {
   const analysis = analyzeProject(io, opts);
   if (typeof analysis === 'number') return analysis;
   return prepareAnalyzed(io, analysis, createState);
@@ -46,7 +49,7 @@ export function analyzeProject(io: CliIO, opts: ProjectOptions): Analysis | numb
  * The second half, for a command that analyzed first (to know the project directory it must
  * lock before reading the state).
  */
-export function prepareAnalyzed(io: CliIO, analysis: Analysis, createState: boolean, changes: PrepareChanges = {}): Prepared | number {
+export async function prepareAnalyzed(io: CliIO, analysis: Analysis, createState: boolean, changes: PrepareChanges = {}): Promise<Prepared | number> {
   const lockPath = lockfilePath(analysis.project);
   let previousLock = EMPTY_LOCK;
   const lockExisted = existsSync(lockPath);
@@ -66,9 +69,9 @@ export function prepareAnalyzed(io: CliIO, analysis: Analysis, createState: bool
   const imported = importedKeys(analysis, previousLock, changes);
   if (report(io, imported.diagnostics)) return EXIT.input;
   const keys = withImportedKeys(masterKeySource(master.secret, analysis.project.name), imported.keys);
-  const compiled = compile(analysis, previousLock, keys, changes);
+  const compiled = await compile(analysis, previousLock, keys, changes);
   if (report(io, compiled.diagnostics)) return EXIT.input;
-  return { analysis, compiled, lockPath, previousLock, lockExisted, keys };
+  return { analysis, compiled, lockPath, previousLock, lockExisted, keys, newMaster: master.create };
 }
 
 /**

@@ -3,19 +3,19 @@
 // lockfile moves on by one; the new key is HKDF(master, project, name, epoch), so the rotation
 // is as reproducible as every other key. The configs that carry the old material (the
 // service's own and its peers', or the pair's two) are rewritten in the same commit as the
-// lockfile (see writeRenderState), so both sides of every tunnel change together.
+// lockfile (src/plan/apply.ts), so both sides of every tunnel change together.
 import { error } from '../diagnostics.js';
 import type { ProjectOptions } from '../load/project-options.js';
 import type { Analysis } from '../pipeline.js';
+import { extendPlan } from '../plan/plan.js';
+import { retireImportedKeys } from '../plan/state-plan.js';
 import { pairKey } from '../state/lockfile.js';
-import { removeImportedKeys } from '../state/store.js';
 import { EXIT, type CliIO } from './io.js';
-import { underStateLock } from './locked.js';
-import { analyzeProject, prepareAnalyzed } from './prepare.js';
-import { writeRenderState } from './render.js';
+import { analyzeProject } from './prepare.js';
+import { produce } from './produce.js';
 import { displayPath, report } from './report.js';
 
-export async function runRotate(io: CliIO, opts: ProjectOptions, target: string): Promise<number> {
+export async function runRotate(io: CliIO, opts: ProjectOptions, target: string, o: { readonly dryRun?: boolean } = {}): Promise<number> {
   const analysis = analyzeProject(io, opts);
   if (typeof analysis === 'number') return analysis;
   const what = resolveTarget(analysis, target);
@@ -24,40 +24,44 @@ export async function runRotate(io: CliIO, opts: ProjectOptions, target: string)
     return EXIT.input;
   }
   const { projectDir, name } = analysis.project;
-  return underStateLock(io, projectDir, 'rotate', () => {
+  const changes = what.kind === 'service' ? { rotateServices: new Set([what.service]) } : { rotateLinks: new Set([what.pair]) };
+  const done = await produce(io, analysis, {
+    command: 'rotate',
     // No master is created here: rotating keys that were never made would re-key everything.
-    const p = prepareAnalyzed(
-      io,
-      analysis,
-      false,
-      what.kind === 'service' ? { rotateServices: new Set([what.service]) } : { rotateLinks: new Set([what.pair]) },
-    );
-    if (typeof p === 'number') return p;
-    const before = what.kind === 'service' ? p.previousLock.services.get(what.service) : p.previousLock.links.get(what.pair);
-    if (before === undefined) {
-      report(io, [error('WGC101', `${what.kind === 'service' ? `"${what.service}"` : `the link ${what.pair}`} has no key in ${displayPath(io.cwd, p.lockPath)} yet`, undefined, 'wg-compose render makes its first keys; rotate replaces them')]);
-      return EXIT.input;
-    }
-    const { written } = writeRenderState(p);
-    const { topology } = p.compiled;
-    let sides: string[];
-    if (what.kind === 'service') {
-      // The retired imported key goes only now that the lockfile names the new epoch.
-      if (p.previousLock.services.get(what.service)?.imported) removeImportedKeys(projectDir, name, what.service);
-      const node = topology.nodes.get(what.service)!;
-      sides = [what.service, ...node.peers.map((x) => x.service)];
-      io.stderr(`wg-compose: rotated the key of "${what.service}": epoch ${before.epoch} → ${node.epoch}${p.previousLock.services.get(what.service)?.imported ? ' (the imported key is retired)' : ''}\n`);
-    } else {
-      sides = what.pair.split(':');
-      io.stderr(`wg-compose: rotated the preshared key of ${what.pair}: epoch ${before.epoch} → ${topology.links.get(what.pair)!.epoch}\n`);
-    }
-    io.stderr(`wg-compose: rewrote ${written.length} wg-quick file(s): ${written.map((f) => displayPath(io.cwd, f)).join(', ')}\n`);
-    io.stderr(
-      `wg-compose: apply them to ${sides.map((s) => `"${s}"`).join(', ')} together (README: "Rotating keys without a split")` +
-        (what.kind === 'service' ? '; the public keys in the stack changed too: render it again\n' : '\n'),
-    );
-    return EXIT.ok;
+    createState: false,
+    changes,
+    dryRun: o.dryRun === true,
+    extend: (p, plan) => {
+      const before = what.kind === 'service' ? p.previousLock.services.get(what.service) : p.previousLock.links.get(what.pair);
+      if (before === undefined) {
+        report(io, [error('WGC101', `${what.kind === 'service' ? `"${what.service}"` : `the link ${what.pair}`} has no key in ${displayPath(io.cwd, p.lockPath)} yet`, undefined, 'wg-compose render makes its first keys; rotate replaces them')]);
+        return EXIT.input;
+      }
+      // The retired imported key goes only once the lockfile names the new epoch.
+      const imported = what.kind === 'service' && p.previousLock.services.get(what.service)?.imported;
+      return imported ? extendPlan(plan, { removals: [retireImportedKeys(projectDir, name, what.service)] }) : plan;
+    },
   });
+  if (typeof done === 'number') return done;
+  const { p, applied } = done;
+  const { topology } = p.compiled;
+  const written = applied.written.filter((f) => f.endsWith('.conf'));
+  let sides: string[];
+  if (what.kind === 'service') {
+    const before = p.previousLock.services.get(what.service)!;
+    const node = topology.nodes.get(what.service)!;
+    sides = [what.service, ...node.peers.map((x) => x.service)];
+    io.stderr(`wg-compose: rotated the key of "${what.service}": epoch ${before.epoch} → ${node.epoch}${before.imported ? ' (the imported key is retired)' : ''}\n`);
+  } else {
+    sides = what.pair.split(':');
+    io.stderr(`wg-compose: rotated the preshared key of ${what.pair}: epoch ${p.previousLock.links.get(what.pair)!.epoch} → ${topology.links.get(what.pair)!.epoch}\n`);
+  }
+  io.stderr(`wg-compose: rewrote ${written.length} wg-quick file(s): ${written.map((f) => displayPath(io.cwd, f)).join(', ')}\n`);
+  io.stderr(
+    `wg-compose: apply them to ${sides.map((s) => `"${s}"`).join(', ')} together (README: "Rotating keys without a split")` +
+      (what.kind === 'service' ? '; the public keys in the stack changed too: render it again\n' : '\n'),
+  );
+  return EXIT.ok;
 }
 
 type Target = { kind: 'service'; service: string } | { kind: 'link'; pair: string };

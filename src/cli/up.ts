@@ -2,9 +2,9 @@
 // with it (detached), and wait until every tunnel is ready. stdout stays empty (or, with
 // --dry-run, holds exactly the commands a real run would execute); the engine's output and
 // the progress go to stderr.
-import { isAbsolute, resolve } from 'node:path';
 import type { ProjectOptions } from '../load/project-options.js';
-import { configDir, stackPath, writeStack } from '../state/store.js';
+import { extendPlan } from '../plan/plan.js';
+import { stackPath } from '../state/paths.js';
 import type { Topology } from '../topology/topology.js';
 import { upCommand } from '../engine/commands.js';
 import { shellQuote } from '../system/command-line.js';
@@ -16,9 +16,8 @@ import { detectRuntime, imagePresent, type Runtime } from '../engine/runtime.js'
 import { HealthcheckClock, look, type Look } from '../engine/watch.js';
 import { engineFailed, findEngine, say, targetOf } from './engine.js';
 import { EXIT, type CliIO } from './io.js';
-import { underStateLock } from './locked.js';
-import { analyzeProject, prepareAnalyzed, type Prepared } from './prepare.js';
-import { writeRenderState } from './render.js';
+import { analyzeProject } from './prepare.js';
+import { produce } from './produce.js';
 
 export interface UpOptions {
   readonly project: ProjectOptions;
@@ -37,29 +36,28 @@ const POLL_MS = 500;
 
 export async function runUp(io: CliIO, o: UpOptions): Promise<number> {
   const started = Date.now();
-  if (o.dryRun) return dryRun(io, o);
-
-  // The engine first: without one, nothing is written and no key is created.
+  const analyzed = o.dryRun ? analyzeProject(io, o.project) : undefined;
+  if (typeof analyzed === 'number') return analyzed;
+  // The engine first in a real run: without one, nothing is written and no key is created.
   const engine = await findEngine(io, o.engine);
   if (!engine) return EXIT.external;
-  const analyzed = analyzeProject(io, o.project);
-  if (typeof analyzed === 'number') return analyzed;
-  // The state is written as `render` writes it, under the same lock; the engine runs after
-  // it is released (it reads only files that are complete by then).
-  const out: { prepared?: { p: Prepared; stackFile: string } } = {};
-  const code = await underStateLock(io, analyzed.project.projectDir, 'up', () => {
-    const p = prepareAnalyzed(io, analyzed, true);
-    if (typeof p === 'number') return p;
-    writeRenderState(p);
-    out.prepared = { p, stackFile: writeStack(p.analysis.project.projectDir, p.analysis.project.name, p.compiled.stack) };
-    return EXIT.ok;
-  });
-  if (code !== EXIT.ok || !out.prepared) return code;
-
-  const { p, stackFile } = out.prepared;
-  const { analysis, compiled } = p;
+  const analysis = analyzed ?? analyzeProject(io, o.project);
+  if (typeof analysis === 'number') return analysis;
   const { name, projectDir } = analysis.project;
-  const target = targetOf(engine.argv, name, projectDir, stackFile, analysis.project.profiles);
+  const stackFile = stackPath(projectDir, name);
+  const argv = upCommand(targetOf(engine.argv, name, projectDir, stackFile, analysis.project.profiles), { build: o.build, extra: o.extra });
+
+  // The state as `render` writes it, and the stack the engine runs, in one plan under the same
+  // lock; the engine runs after it is released (it reads only files that are complete by then).
+  const done = await produce(io, analysis, {
+    command: 'up',
+    createState: true,
+    dryRun: o.dryRun,
+    extend: (p, plan) => extendPlan(plan, { files: [{ path: stackFile, content: p.compiled.stack, mode: 0o600, what: 'the stack the engine runs' }], commands: [argv] }),
+    dryRunNote: () => (analysis.linked.length > 0 ? `# then waits up to ${o.timeout} s for the tunnels of: ${[...analysis.linked].sort().join(', ')}\n` : ''),
+  });
+  if (typeof done === 'number') return done;
+  const { compiled } = done.p;
 
   const rt = detectRuntime(engine.argv, io.env, io.cwd);
   if (rt && compiled.topology.nodes.size > 0) {
@@ -75,7 +73,6 @@ export async function runUp(io: CliIO, o: UpOptions): Promise<number> {
     }
   }
 
-  const argv = upCommand(target, { build: o.build, extra: o.extra });
   io.stderr(`+ ${shellQuote(argv)}\n`);
   const progress = createProgress(io.stderr, io.stderrIsTTY === true);
   const run = startEngine(argv, io, (s) => progress.engine(s));
@@ -94,7 +91,7 @@ export async function runUp(io: CliIO, o: UpOptions): Promise<number> {
     }
     return EXIT.ok;
   }
-  return waitForTunnels(io, o, rt, p.compiled.topology, analysis.settings.iface, run, argv, progress, started);
+  return waitForTunnels(io, o, rt, compiled.topology, analysis.settings.iface, run, argv, progress, started);
 }
 
 async function waitForTunnels(
@@ -155,20 +152,6 @@ async function waitForTunnels(
     }
     await (engineResult ? sleep(POLL_MS) : Promise.race([sleep(POLL_MS), run.done]));
   }
-}
-
-/** Prints the commands a real run would execute, and what it would write; writes nothing, creates no key. */
-async function dryRun(io: CliIO, o: UpOptions): Promise<number> {
-  const analysis = analyzeProject(io, o.project);
-  if (typeof analysis === 'number') return analysis;
-  const engine = await findEngine(io, o.engine);
-  if (!engine) return EXIT.external;
-  const { name, projectDir } = analysis.project;
-  const dir = isAbsolute(projectDir) ? projectDir : resolve(io.cwd, projectDir);
-  io.stdout(`# writes the wg-quick files and stack.yml (0600) in ${configDir(dir, name)}/, and the lockfile\n`);
-  io.stdout(`${shellQuote(upCommand(targetOf(engine.argv, name, dir, stackPath(dir, name), analysis.project.profiles), { build: o.build, extra: o.extra }))}\n`);
-  if (analysis.linked.length > 0) io.stdout(`# then waits up to ${o.timeout} s for the tunnels of: ${[...analysis.linked].sort().join(', ')}\n`);
-  return EXIT.ok;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -84,7 +84,7 @@ function writeTemp(path: string, content: string | Uint8Array, mode: number, syn
 }
 
 /** Whether `path` already holds exactly this content with this mode (then nothing is written). */
-function unchanged(path: string, content: string | Uint8Array, mode: number): boolean {
+export function unchanged(path: string, content: string | Uint8Array, mode: number): boolean {
   if (!assertNotLink(path, 'file')) return false;
   const next = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
   return readFileSync(path).equals(next) && (lstatSync(path).mode & 0o777) === mode;

@@ -25,7 +25,7 @@ import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createFileExclusive, ensurePrivateDir, readRegularFile, removeFile, syncDir } from './atomic.js';
-import { stateDir } from './store.js';
+import { stateDir } from './paths.js';
 
 export const LOCK_FILE = 'state.lock';
 /** Seconds a command waits for another one's lock (default 60). */

@@ -267,28 +267,28 @@ function counting(base: KeySource): { keys: KeySource; count: () => number } {
   };
 }
 
-function compileWith(lock: typeof EMPTY_LOCK, keys: KeySource, changes = {}) {
+async function compileWith(lock: typeof EMPTY_LOCK, keys: KeySource, changes = {}) {
   const { analysis } = analyze({ files: ['/p/compose.yaml'], projectName: undefined, projectDirectory: undefined, envFiles: [], profiles: [] }, { cwd: '/p', env: {}, reader: memoryReader(PROJECT_FILES) });
   return compile(analysis!, lock, keys, changes);
 }
 
-test('a re-render does no X25519 work for unchanged services; a rotation does one', () => {
+test('a re-render does no X25519 work for unchanged services; a rotation does one', async () => {
   const cold = counting(masterKeySource(MASTER, 'keys'));
-  const first = compileWith(EMPTY_LOCK, cold.keys);
+  const first = await compileWith(EMPTY_LOCK, cold.keys);
   assert.is(cold.count(), 4, 'one per service, cold');
   assert.is(first.x25519, 4);
   const warm = counting(masterKeySource(MASTER, 'keys'));
-  const second = compileWith(first.lock, warm.keys);
+  const second = await compileWith(first.lock, warm.keys);
   assert.is(warm.count(), 0, 'none with a sealed lockfile');
   assert.equal([...second.configs], [...first.configs], 'the same configs from the cache');
   const rot = counting(masterKeySource(MASTER, 'keys'));
-  const third = compileWith(second.lock, rot.keys, { rotateServices: new Set(['api']) });
+  const third = await compileWith(second.lock, rot.keys, { rotateServices: new Set(['api']) });
   assert.is(rot.count(), 1, 'only the rotated service');
   assert.is(third.lock.services.get('api')!.epoch, 1);
 });
 
-test('the cache trusts nothing it cannot verify: another master, a tampered or unsealed lockfile', () => {
-  const first = compileWith(EMPTY_LOCK, masterKeySource(MASTER, 'keys'));
+test('the cache trusts nothing it cannot verify: another master, a tampered or unsealed lockfile', async () => {
+  const first = await compileWith(EMPTY_LOCK, masterKeySource(MASTER, 'keys'));
   const db = first.lock.services.get('db')!;
   const attacker = toBase64(publicKeyOf(clamp(new Uint8Array(32).fill(9))));
   const tampered = { ...first.lock, services: new Map([...first.lock.services, ['db', { ...db, publicKey: attacker }]]) };
@@ -299,7 +299,7 @@ test('the cache trusts nothing it cannot verify: another master, a tampered or u
   ];
   for (const [why, lock, master] of cases) {
     const c = counting(masterKeySource(master, 'keys'));
-    const out = compileWith(lock, c.keys);
+    const out = await compileWith(lock, c.keys);
     assert.is(c.count(), 4, `${why}: every key recomputed`);
     assert.not.ok([...out.topology.nodes.values()].some((n) => n.publicKey === attacker), `${why}: the edited key was used`);
     if (why !== 'no seal') assert.ok(out.diagnostics.some((d) => d.code === 'WGC062'), `${why}: the mismatch is reported`);

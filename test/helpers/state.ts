@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromBase64Key, publicKeyOf, toBase64 } from '../../src/keys/derive.js';
 import { parseLockfile, type Lockfile } from '../../src/state/lockfile.js';
-import { configFileName } from '../../src/state/store.js';
+import { configFileName } from '../../src/state/paths.js';
 
 export const BIN = fileURLToPath(new URL('../../../bin/wg-compose.js', import.meta.url));
 export const DIST = fileURLToPath(new URL('../../', import.meta.url));

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { memoryReader } from '../../src/load/io.js';
 import { keyLoc, valueLoc } from '../../src/load/located.js';
-import { loadProject, type LoadedProject } from '../../src/load/load.js';
+import { loadProject, type LoadedProject } from '../../src/pipeline.js';
 import type { ProjectOptions } from '../../src/load/project-options.js';
 import { at, codes, get, plain } from './support.js';
 

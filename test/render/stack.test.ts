@@ -15,19 +15,19 @@ interface Stack {
   [k: string]: unknown;
 }
 
-function render(yaml: string, profiles: string[] = []): Stack {
+async function render(yaml: string, profiles: string[] = []): Promise<Stack> {
   const { analysis, diagnostics } = analyze(
     { files: ['/p/compose.yaml'], envFiles: [], profiles, projectName: 'demo' },
     { cwd: '/p', env: {}, reader: memoryReader({ '/p/compose.yaml': yaml }) },
   );
   assert.ok(analysis, JSON.stringify(diagnostics));
-  const c = compile(analysis, EMPTY_LOCK, masterKeySource(new Uint8Array(32).fill(1), 'demo'));
+  const c = await compile(analysis, EMPTY_LOCK, masterKeySource(new Uint8Array(32).fill(1), 'demo'));
   assert.equal(c.diagnostics, []);
   return parse(c.stack) as Stack;
 }
 
-test('namespace attributes move to the namespace owner; the application keeps the rest', () => {
-  const s = render(`
+test('namespace attributes move to the namespace owner; the application keeps the rest', async () => {
+  const s = await render(`
 services:
   app:
     image: app:1
@@ -72,8 +72,8 @@ services:
   assert.equal(ns['networks'], { default: { aliases: ['app'] } });
 });
 
-test('start order: link targets start first and the application waits for a healthy sidecar', () => {
-  const s = render(`
+test('start order: link targets start first and the application waits for a healthy sidecar', async () => {
+  const s = await render(`
 services:
   app:
     image: app
@@ -93,8 +93,8 @@ services:
   assert.not.ok('cache-wg' in s.services);
 });
 
-test('networks keep their settings and gain the service name as an alias', () => {
-  const s = render(`
+test('networks keep their settings and gain the service name as an alias', async () => {
+  const s = await render(`
 services:
   app:
     image: app
@@ -121,8 +121,8 @@ networks:
   assert.equal(s['networks'], { front: { ipam: { config: [{ subnet: '172.30.0.0/24' }] } }, back: {} });
 });
 
-test('the sidecar joins the namespace, gets its config as a secret file and the tun device', () => {
-  const s = render('services:\n  a:\n    image: x\n    links: [b]\n  b:\n    image: x\nsecrets:\n  token:\n    file: ./token.txt\n');
+test('the sidecar joins the namespace, gets its config as a secret file and the tun device', async () => {
+  const s = await render('services:\n  a:\n    image: x\n    links: [b]\n  b:\n    image: x\nsecrets:\n  token:\n    file: ./token.txt\n');
   const wg = s.services['a-wg']!;
   assert.is(wg['network_mode'], 'service:a-wgns');
   assert.equal(wg['cap_add'], ['NET_ADMIN']);
@@ -135,8 +135,8 @@ test('the sidecar joins the namespace, gets its config as a secret file and the 
   });
 });
 
-test('what is not a link is kept: x- fields, volumes, configs; version and name are dropped', () => {
-  const s = render(`
+test('what is not a link is kept: x- fields, volumes, configs; version and name are dropped', async () => {
+  const s = await render(`
 version: "3.8"
 name: demo
 x-common: &c {restart: always}
@@ -163,8 +163,8 @@ configs:
   assert.is(s.services['a']!['x-team'], 'payments');
 });
 
-test('the x-wireguard block holds public information only', () => {
-  const s = render('x-wireguard:\n  pool: 10.9.0.0/24\nservices:\n  a:\n    image: x\n    links: [b]\n  b:\n    image: x\n');
+test('the x-wireguard block holds public information only', async () => {
+  const s = await render('x-wireguard:\n  pool: 10.9.0.0/24\nservices:\n  a:\n    image: x\n    links: [b]\n  b:\n    image: x\n');
   const block = s['x-wireguard'] as { pool: string; topology: Record<string, { addresses: string[]; peers: Record<string, unknown> }> };
   assert.is(block.pool, '10.9.0.0/24');
   assert.equal(block.topology['a']!.addresses, ['10.9.0.1']);
@@ -172,20 +172,20 @@ test('the x-wireguard block holds public information only', () => {
   assert.not.match(JSON.stringify(block), /PrivateKey|PresharedKey/);
 });
 
-test('an extra_hosts mapping stays a mapping', () => {
-  const s = render('services:\n  a:\n    image: x\n    extra_hosts:\n      legacy: 192.0.2.7\n    links: [b]\n  b:\n    image: x\n');
+test('an extra_hosts mapping stays a mapping', async () => {
+  const s = await render('services:\n  a:\n    image: x\n    extra_hosts:\n      legacy: 192.0.2.7\n    links: [b]\n  b:\n    image: x\n');
   assert.equal(s.services['a-wgns']!['extra_hosts'], { legacy: '192.0.2.7', b: '10.150.0.2' });
 });
 
-test('a literal $ stays literal: the stack escapes it again for compose', () => {
-  const s = render('services:\n  a:\n    image: x\n    command: ["sh", "-c", "echo $$HOME ${NOPE:-d}"]\n    links: [b]\n  b:\n    image: x\n    healthcheck:\n      test: pg_isready -U $${POSTGRES_USER}\n');
+test('a literal $ stays literal: the stack escapes it again for compose', async () => {
+  const s = await render('services:\n  a:\n    image: x\n    command: ["sh", "-c", "echo $$HOME ${NOPE:-d}"]\n    links: [b]\n  b:\n    image: x\n    healthcheck:\n      test: pg_isready -U $${POSTGRES_USER}\n');
   // parse() shows the text as written in the stack, before compose's own interpolation.
   assert.equal(s.services['a']!['command'], ['sh', '-c', 'echo $$HOME d']);
   assert.equal(s.services['b']!['healthcheck'], { test: 'pg_isready -U $${POSTGRES_USER}' });
 });
 
-test('external_links and profiles: the namespace owner takes the links, the infrastructure the profiles', () => {
-  const s = render('services:\n  a:\n    image: x\n    profiles: [debug]\n    external_links: ["shared_cache_1:cache"]\n    links: [b]\n  b:\n    image: x\n', ['debug']);
+test('external_links and profiles: the namespace owner takes the links, the infrastructure the profiles', async () => {
+  const s = await render('services:\n  a:\n    image: x\n    profiles: [debug]\n    external_links: ["shared_cache_1:cache"]\n    links: [b]\n  b:\n    image: x\n', ['debug']);
   assert.not.ok('external_links' in s.services['a']!);
   assert.equal(s.services['a-wgns']!['external_links'], ['shared_cache_1:cache']);
   assert.equal(s.services['a']!['profiles'], ['debug']);
@@ -194,8 +194,8 @@ test('external_links and profiles: the namespace owner takes the links, the infr
   assert.not.ok('profiles' in s.services['b-wg']!);
 });
 
-test('extends does not copy a pinned identity: each service keeps its own address', () => {
-  const s = render('services:\n  app:\n    image: x\n    links: [db, replica]\n  db:\n    image: pg\n    x-wireguard:\n      address: 10.150.0.100\n      port: 52000\n      mtu: 1300\n  replica:\n    extends: db\n');
+test('extends does not copy a pinned identity: each service keeps its own address', async () => {
+  const s = await render('services:\n  app:\n    image: x\n    links: [db, replica]\n  db:\n    image: pg\n    x-wireguard:\n      address: 10.150.0.100\n      port: 52000\n      mtu: 1300\n  replica:\n    extends: db\n');
   const topo = (s['x-wireguard'] as { topology: Record<string, { addresses: string[]; listenPort: number }> }).topology;
   assert.equal(topo['db']!.addresses, ['10.150.0.100']);
   assert.is(topo['db']!.listenPort, 52000);

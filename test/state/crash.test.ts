@@ -62,7 +62,7 @@ services:
  */
 const LONG = process.env['WG_COMPOSE_LONG_TESTS'] === '1';
 const TIMED = LONG ? 8 : 3;
-const QUICK = new Set(['cold render', 'render after a change', 'rotate SERVICE']);
+const QUICK = new Set(['cold render', 'render after a change', 'rotate SERVICE', 'moby after a change']);
 
 const masterDir = mkdtempSync(join(tmpdir(), 'wgc-crash-master-'));
 const ENV = fixedMaster(masterDir);
@@ -79,6 +79,8 @@ interface Scenario {
   readonly command: readonly string[];
   /** A render: the same input again, so even a kill before the commit converges to the new state. */
   readonly isRender: boolean;
+  /** What recovers after a kill (default: a plain render). */
+  readonly recover?: readonly string[];
 }
 
 const IMPORT_KEY = toBase64(clamp(new Uint8Array(32).fill(42)));
@@ -90,6 +92,10 @@ const SCENARIOS: Scenario[] = [
   { name: 'rotate A:B', setup: [['render']], command: ['rotate', 'api:db'], isRender: false },
   { name: 'import', files: { 'db.key': `${IMPORT_KEY}\n` }, setup: [['render']], command: ['import', 'db', '--private-key-file', 'db.key'], isRender: false },
   // A rotation of the service whose key is imported retires the imported key file.
+  // moby keeps render's state through the same plan, plus the node's user data (keys): the
+  // same commit order, under the same lock.
+  { name: 'moby, cold', setup: [], command: ['moby', '--stock'], isRender: true, recover: ['moby', '--stock'] },
+  { name: 'moby after a change', setup: [['render']], change: { 'compose.yaml': CHANGED }, command: ['moby', '--stock'], isRender: true, recover: ['moby', '--stock'] },
   { name: 'rotate an imported service', files: { 'db.key': `${IMPORT_KEY}\n` }, setup: [['render'], ['import', 'db', '--private-key-file', 'db.key']], command: ['rotate', 'db'], isRender: false },
 ];
 
@@ -141,8 +147,8 @@ async function killAt(s: Scenario, base: string, before: Map<string, string>, af
   const lockIsCurrent = committed || now.get(LOCK) === after.get(LOCK);
   assert.equal(stateProblems(work, PROJECT, { lockCommitted: lockIsCurrent }), [], where);
 
-  // Recovery: a plain render, in-process (it takes the dead process's lock over).
-  const rec = await runCli(['render'], { cwd: work, env: ENV });
+  // Recovery: a plain render (or the command's own), in-process (it takes the dead process's lock over).
+  const rec = await runCli([...(s.recover ?? ['render'])], { cwd: work, env: ENV });
   assert.is(rec.code, 0, `${where}: the render after the kill failed: ${rec.stderr}`);
   const final = snapshot(work);
   assert.equal([...final.keys()].filter((p) => TEMP_FILE.test(p) || p === STATE_LOCK), [], `${where}: leftovers after recovery`);

@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import { configFileName, configPathInStack, importedKeyPath, serviceFileBase } from '../../src/state/store.js';
+import { configFileName, configPathInStack, importedKeyPath, serviceFileBase } from '../../src/state/paths.js';
 import { fixedMaster, project, runCli } from '../helpers/cli.js';
 import { readLock, snapshot, stateProblems } from '../helpers/state.js';
 

@@ -127,12 +127,12 @@ function composeYaml(p: ProjectSpec): string {
 
 const describe = (ds: Diagnostic[]): string => ds.map((d) => `${d.code} ${d.message}`).join('; ');
 
-function compileSpec(p: ProjectSpec, previous: Lockfile = EMPTY_LOCK): Compiled {
+async function compileSpec(p: ProjectSpec, previous: Lockfile = EMPTY_LOCK): Promise<Compiled> {
   const file = '/p/compose.yaml';
   const envr = { cwd: '/p', env: {}, reader: memoryReader({ [file]: composeYaml(p) }) };
   const { analysis, diagnostics } = analyze({ files: [file], envFiles: [], profiles: [] }, envr);
   if (!analysis || hasErrors(diagnostics)) throw new Error(`generated project rejected: ${describe(diagnostics)}`);
-  const compiled = compile(analysis, previous, masterKeySource(MASTER, analysis.project.name));
+  const compiled = await compile(analysis, previous, masterKeySource(MASTER, analysis.project.name));
   if (hasErrors(compiled.diagnostics)) throw new Error(`compile failed: ${describe(compiled.diagnostics)}`);
   return compiled;
 }
@@ -197,10 +197,10 @@ const lockJson = (lock: Lockfile): string =>
 
 // --- properties -----------------------------------------------------------------------------
 
-test('(a) peers are symmetric and carry the other side\'s public key and exact addresses', () => {
-  fc.assert(
-    fc.property(projectArb, (p) => {
-      const c = compileSpec(p);
+test('(a) peers are symmetric and carry the other side\'s public key and exact addresses', async () => {
+  await fc.assert(
+    fc.asyncProperty(projectArb, async (p) => {
+      const c = await compileSpec(p);
       const nodes = c.topology.nodes;
       const byKey = new Map<string, string>();
       for (const n of nodes.values()) byKey.set(n.publicKey, n.name);
@@ -251,11 +251,11 @@ test('(a) peers are symmetric and carry the other side\'s public key and exact a
   );
 });
 
-test('(b) exactly one pair per unordered link; no peers between unlinked services; link names resolve', () => {
+test('(b) exactly one pair per unordered link; no peers between unlinked services; link names resolve', async () => {
   let withLinks = 0;
-  fc.assert(
-    fc.property(projectArb, (p) => {
-      const c = compileSpec(p);
+  await fc.assert(
+    fc.asyncProperty(projectArb, async (p) => {
+      const c = await compileSpec(p);
       const pairs = expectedPairs(p);
       const linked = new Set([...pairs].flatMap((k) => k.split(':')));
       assert.equal([...c.topology.nodes.keys()].sort(), [...linked].sort(), 'nodes = linked services');
@@ -292,17 +292,17 @@ test('(b) exactly one pair per unordered link; no peers between unlinked service
   assert.ok(withLinks > RUNS / 2, `only ${withLinks} of ${RUNS} generated projects had a link`);
 });
 
-test('(c) determinism: same input and state give identical stack, configs and lock', () => {
-  fc.assert(
-    fc.property(projectArb, (p) => {
-      const one = compileSpec(p);
-      const two = compileSpec(p);
+test('(c) determinism: same input and state give identical stack, configs and lock', async () => {
+  await fc.assert(
+    fc.asyncProperty(projectArb, async (p) => {
+      const one = await compileSpec(p);
+      const two = await compileSpec(p);
       assert.is(two.stack, one.stack, 'stack');
       assert.equal([...two.configs.keys()], [...one.configs.keys()], 'config names');
       for (const [s, text] of one.configs) assert.ok(two.configs.get(s) === text, `config of ${s} differs`);
       assert.is(serializeLockfile(two.lock), serializeLockfile(one.lock), 'lock');
       // Re-rendering with the lock just written changes nothing either (idempotence).
-      const again = compileSpec(p, one.lock);
+      const again = await compileSpec(p, one.lock);
       assert.is(again.stack, one.stack, 'stack after re-render with its own lock');
       for (const [s, text] of one.configs) assert.ok(again.configs.get(s) === text, `config of ${s} changed on re-render`);
       assert.is(serializeLockfile(again.lock), serializeLockfile(one.lock), 'lock after re-render');
@@ -311,11 +311,11 @@ test('(c) determinism: same input and state give identical stack, configs and lo
   );
 });
 
-test('(d) stability: adding a linked service moves no existing address, port or key', () => {
-  fc.assert(
-    fc.property(growthArb, ({ before, after, added }) => {
-      const first = compileSpec(before);
-      const second = compileSpec(after, first.lock);
+test('(d) stability: adding a linked service moves no existing address, port or key', async () => {
+  await fc.assert(
+    fc.asyncProperty(growthArb, async ({ before, after, added }) => {
+      const first = await compileSpec(before);
+      const second = await compileSpec(after, first.lock);
       assert.ok(second.topology.nodes.has(added), `${added} is linked`);
       for (const [s, old] of first.topology.nodes) {
         const now = second.topology.nodes.get(s);
@@ -333,11 +333,11 @@ test('(d) stability: adding a linked service moves no existing address, port or 
   );
 });
 
-test('(e) no private key or PSK appears in the stack or the lock', () => {
+test('(e) no private key or PSK appears in the stack or the lock', async () => {
   let checked = 0;
-  fc.assert(
-    fc.property(projectArb, (p) => {
-      const c = compileSpec(p);
+  await fc.assert(
+    fc.asyncProperty(projectArb, async (p) => {
+      const c = await compileSpec(p);
       const secrets = secretsOf(c);
       const pairs = expectedPairs(p).size;
       assert.is(secrets.length, c.configs.size + 2 * pairs, 'one PrivateKey per config, one PresharedKey per peer');

@@ -54,7 +54,7 @@ test('detection order: docker compose (a docker without the plugin fails), then 
     podman: '[ "$1 $2" = "compose version" ] && exit 0; exit 9',
   });
   const first = async (env: Record<string, string>, args: string[] = []) =>
-    (await runCli(['up', '--dry-run', '-p', 'demo', ...args], { cwd: dir, env: { PATH, ...env } })).stdout.split('\n')[1]!.split(' -p ')[0];
+    (await runCli(['up', '--dry-run', '-p', 'demo', ...args], { cwd: dir, env: { PATH, ...env } })).stdout.split('\n').find((l) => !l.startsWith('#'))!.split(' -p ')[0];
   assert.is(await first({}), 'docker-compose');
   assert.is(await first({ WG_COMPOSE_ENGINE: 'podman compose' }), 'podman compose');
   assert.is(await first({ WG_COMPOSE_ENGINE: 'podman compose' }, ['--engine', '/opt/compose --verbose']), '/opt/compose --verbose');
@@ -67,14 +67,19 @@ test('a probe that hangs is cut off by its timeout and counts as no engine', asy
   assert.ok(Date.now() - started < 3000, `${Date.now() - started} ms`);
 });
 
-test('--dry-run prints the exact commands and writes nothing', async () => {
+test('--dry-run prints the plan (files, modes, the exact commands) and writes nothing', async () => {
   const dir = project({ 'compose.yaml': COMPOSE });
   const env = { PATH: bin({ 'docker-compose': RECORDING }), WGC_LOG: join(dir, 'calls.log') };
   const r = await runCli(['up', '--dry-run', '-p', 'demo', '--build', '--profile', 'dbg', '--timeout', '30', '--', '--no-recreate', "it's"], { cwd: dir, env });
   assert.is(r.code, 0, r.stderr);
   assert.is(
     r.stdout,
-    `# writes the wg-quick files and stack.yml (0600) in ${dir}/.wg-compose/demo/, and the lockfile\n` +
+    '# dry run: 5 state changes; nothing is written\n' +
+      '# create .wg-compose/master.key (0600) master secret\n' +
+      '# write  .wg-compose/demo/api.conf (0600) wg-quick config of api\n' +
+      '# write  .wg-compose/demo/web.conf (0600) wg-quick config of web\n' +
+      '# write  .wg-compose/demo/stack.yml (0600) the stack the engine runs\n' +
+      '# write  wg-compose.lock (0644) lockfile (public: commit it)\n' +
       `docker-compose -p demo --project-directory ${dir} -f ${dir}/.wg-compose/demo/stack.yml --profile dbg up -d --build --no-recreate 'it'\\''s'\n` +
       '# then waits up to 30 s for the tunnels of: api, web\n',
   );
