@@ -1,10 +1,10 @@
 // Writing state so that a crash at any instant leaves the old file or the new one, never a
 // torn one: write a temporary file beside the target (O_EXCL, final mode from the start),
 // fsync it, rename it over the target, fsync the directory. Never through a symlink.
-import { spawnSync } from 'node:child_process';
 import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync, chmodSync, constants, linkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { syncFileSystem } from '../system/syncfs.js';
 
 export class UnsafePathError extends Error {}
 
@@ -112,8 +112,7 @@ const FSYNC_EACH_MAX = 32;
  * Atomically replaces many files, each as writeFileAtomic does, with the same guarantee per
  * file, but paying for durability once per batch rather than once per file: every temporary
  * file is written first, then made durable (fsync each, or for a large batch one syncfs(2) of
- * the file system through coreutils' `sync -f`: an fsync costs about a millisecond here, so
- * 10,000 configs would spend 10 s in fsync alone, and syncfs does the same in ~0.1 s), then
+ * the file system: see src/system/syncfs.ts), then
  * renamed over its target, and each directory is fsynced once at the end. A crash leaves every
  * target either old or new, and at worst some hidden `.NAME.*.tmp` files, which
  * removeStaleTemps clears. Returns the paths that changed.
@@ -140,9 +139,7 @@ export function writeFilesAtomic(files: readonly { readonly path: string; readon
 
 /** Makes written files durable: syncfs(2) of their file system, or fsync of each if that fails. */
 function syncFiles(paths: readonly string[]): void {
-  // `sync -f FILE` (coreutils ≥ 8.24) is syncfs(2), which node does not expose.
-  const r = spawnSync('sync', ['-f', paths[0]!], { stdio: 'ignore' });
-  if (r.status === 0) return;
+  if (syncFileSystem(paths[0]!)) return;
   for (const p of paths) {
     const fd = openSync(p, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
