@@ -3,7 +3,8 @@
 // and report a lock that stays held.
 import { error } from '../diagnostics.js';
 import { installTestCrashHook } from '../state/crash-hook.js';
-import { describeHolder, lockTimeoutFromEnv, stateLockPath, StateLockedError, withStateLock } from '../state/lock.js';
+import { lockTimeoutFromEnv, stateLockPath, StateLockedError, withStateLock } from '../state/lock.js';
+import { describeHolder } from '../state/lock-holder.js';
 import { EXIT, type CliIO } from './io.js';
 import { displayPath, report } from './report.js';
 

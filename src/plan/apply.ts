@@ -15,7 +15,8 @@
 // writer can have one in flight.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createFileExclusive, ensurePrivateDir, removeFilesWhere, removeStaleTemps, writeFileAtomic, writeFilesAtomic } from '../state/atomic.js';
+import { createFileExclusive, ensurePrivateDir, writeFileAtomic, writeFilesAtomic } from '../state/atomic.js';
+import { removeFilesWhere, removeStaleTemps } from '../state/files.js';
 import { holdsStateLock } from '../state/lock.js';
 import type { Plan, Removal } from './plan.js';
 

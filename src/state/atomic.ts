@@ -1,26 +1,13 @@
 // Writing state so that a crash at any instant leaves the old file or the new one, never a
 // torn one: write a temporary file beside the target (O_EXCL, final mode from the start),
 // fsync it, rename it over the target, fsync the directory. Never through a symlink.
-import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync, chmodSync, constants, linkSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, chmodSync, constants, linkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { syncFileSystem } from '../system/syncfs.js';
+import { step } from './write-steps.js';
 
 export class UnsafePathError extends Error {}
-
-/**
- * Test hook, set only by installTestCrashHook (src/state/crash-hook.ts) when the
- * WG_COMPOSE_TEST_CRASH_AT variable asks for it: called after every step of a state write
- * that changes what is on disk, so the crash tests can kill the process between any two.
- * Unset, it costs one comparison per step.
- */
-let stepHook: ((step: string, path: string) => void) | undefined;
-export function setWriteStepHook(hook: ((step: string, path: string) => void) | undefined): void {
-  stepHook = hook;
-}
-const step = (what: string, path: string): void => {
-  if (stepHook !== undefined) stepHook(what, path);
-};
 
 /** Refuses a path that exists as a symlink (or anything but a regular file). */
 function assertNotLink(path: string, want: 'file' | 'dir'): boolean {
@@ -63,7 +50,7 @@ function fsyncDir(dir: string): void {
 }
 
 /** Temporary files are `.NAME.<12 hex>.tmp` beside their target: hidden, and never `*.conf`. */
-const TEMP_FILE = /^\..*\.[0-9a-f]{12}\.tmp$/s;
+export const TEMP_FILE = /^\..*\.[0-9a-f]{12}\.tmp$/s;
 
 function writeTemp(path: string, content: string | Uint8Array, mode: number, sync: boolean): string {
   const tmp = join(dirname(path), `.${basename(path).slice(0, 200)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -148,61 +135,6 @@ function syncFiles(paths: readonly string[]): void {
       closeSync(fd);
     }
   }
-}
-
-/**
- * Reads a state file that must be a regular file, never through a symlink (O_NOFOLLOW, then
- * fstat of what was opened); undefined when it does not exist. `what` names it in errors.
- */
-export function readRegularFile(path: string, what: string): { text: string; mode: number } | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP') throw new UnsafePathError(`${path} is a symbolic link; refusing to use it as ${what}`);
-    throw e;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new UnsafePathError(`${path} is not a regular file`);
-    return { text: readFileSync(fd, 'utf8'), mode: st.mode & 0o777 };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Removes a file (not through a symlink: rm removes the link itself) and records the step. */
-export function removeFile(path: string): void {
-  rmSync(path, { force: true });
-  step('remove', path);
-}
-
-/**
- * Removes temporary files a killed writer left in `dir` (only those of the file `of`, when
- * given). Only under the state lock: then no other writer can have one in flight there.
- */
-export function removeStaleTemps(dir: string, of?: string): string[] {
-  return removeFilesWhere(dir, (n) => TEMP_FILE.test(n) && (of === undefined || n.startsWith(`.${of}.`)));
-}
-
-/** Removes the files of `dir` whose names match; a missing directory has none. Returns their paths. */
-export function removeFilesWhere(dir: string, matches: (name: string) => boolean): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  const removed: string[] = [];
-  for (const n of names) {
-    if (!matches(n)) continue;
-    removeFile(join(dir, n));
-    removed.push(join(dir, n));
-  }
-  return removed;
 }
 
 /** Makes a directory's entries (renames, removals) durable. */

@@ -5,7 +5,7 @@
 // disk afterwards is exactly what any crash at that instant would leave. Without the variable
 // nothing is installed and the write path pays one comparison per step.
 import { writeSync } from 'node:fs';
-import { setWriteStepHook } from './atomic.js';
+import { setWriteStepHook } from './write-steps.js';
 
 export const CRASH_ENV = 'WG_COMPOSE_TEST_CRASH_AT';
 

@@ -20,11 +20,13 @@
 //   step from the dead holder's file to its own. A taker that died holding a claim leaves a
 //   stale claim, which is taken over the same way, one level down.
 // - Releasing: the holder removes the lock if it still holds its own nonce.
-import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createFileExclusive, ensurePrivateDir, readRegularFile, removeFile, syncDir } from './atomic.js';
+import { createFileExclusive, ensurePrivateDir, syncDir } from './atomic.js';
+import { removeFile } from './files.js';
+import { bootId, describeHolder, isStale, optional, processStart, readLock, type LockHolder } from './lock-holder.js';
 import { stateDir } from './paths.js';
 
 export const LOCK_FILE = 'state.lock';
@@ -33,19 +35,6 @@ export const LOCK_TIMEOUT_ENV = 'WG_COMPOSE_LOCK_TIMEOUT';
 export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 
 export const stateLockPath = (projectDir: string): string => join(stateDir(projectDir), LOCK_FILE);
-
-/** Who holds a lock: what its file says. */
-export interface LockHolder {
-  readonly pid: number;
-  /** Start time of the process (field 22 of /proc/PID/stat, clock ticks since boot). */
-  readonly start?: string;
-  readonly boot?: string;
-  readonly host: string;
-  readonly command?: string;
-  /** When it was taken (ISO 8601), for the message a waiter prints. */
-  readonly since?: string;
-  readonly nonce: string;
-}
 
 /** The lock was still held by a live process when the wait timed out. */
 export class StateLockedError extends Error {
@@ -59,12 +48,6 @@ export class StateLockedError extends Error {
         (holder && holder.host !== hostname() ? ` (another host: if that process is gone, remove ${path})` : ''),
     );
   }
-}
-
-export function describeHolder(h: LockHolder | undefined): string {
-  if (!h) return 'an unknown process';
-  const what = h.command ? `wg-compose ${h.command}` : 'wg-compose';
-  return `pid ${h.pid} (${what}${h.host !== hostname() ? ` on ${h.host}` : ''}${h.since ? `, since ${h.since}` : ''})`;
 }
 
 export interface LockOptions {
@@ -161,67 +144,6 @@ function held(path: string, me: LockHolder): HeldLock {
   };
 }
 
-/** A lock file as read: its holder (undefined if it is not one of ours) and its identity. */
-interface LockFileView {
-  readonly holder: LockHolder | undefined;
-  /** The nonce, or for a file we cannot read as a lock, a hash of its bytes. */
-  readonly id: string;
-}
-
-/** Reads a lock file, never through a symlink; undefined when there is none. */
-function readLock(path: string): LockFileView | undefined {
-  const text = readRegularFile(path, 'a lock')?.text;
-  if (text === undefined) return undefined;
-  const holder = parseHolder(text);
-  return { holder, id: holder?.nonce ?? `x${createHash('sha256').update(text).digest('hex').slice(0, 24)}` };
-}
-
-function parseHolder(text: string): LockHolder | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const r = raw as Record<string, unknown>;
-  const str = (k: string) => (typeof r[k] === 'string' ? (r[k] as string) : undefined);
-  const nonce = str('nonce');
-  const host = str('host');
-  if (!Number.isSafeInteger(r['pid']) || (r['pid'] as number) <= 0 || !nonce || !/^[0-9a-f]{24}$/.test(nonce) || host === undefined) return undefined;
-  return {
-    pid: r['pid'] as number,
-    ...optional('start', str('start')),
-    ...optional('boot', str('boot')),
-    host,
-    ...optional('command', str('command')),
-    ...optional('since', str('since')),
-    nonce,
-  };
-}
-
-/**
- * Whether the holder is certainly gone. A file that is not a lock of ours (garbage, a torn
- * write by something else) counts as stale: ours are complete before they are visible.
- */
-export function isStale(h: LockHolder | undefined): boolean {
-  if (!h) return true;
-  if (h.host !== hostname()) return false;
-  const boot = bootId();
-  if (h.boot !== undefined && boot !== undefined && h.boot !== boot) return true;
-  try {
-    process.kill(h.pid, 0);
-  } catch (e) {
-    // EPERM: the process exists but is not ours to signal, so it is alive.
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return true;
-  }
-  if (h.start !== undefined) {
-    const now = processStart(h.pid);
-    if (now !== undefined && now !== h.start) return true; // the pid was reused
-  }
-  return false;
-}
-
 /**
  * Replaces the stale lock `path` (identified by `staleId`) with ours, or returns false when
  * another process is doing it or the lock changed meanwhile (the caller looks again).
@@ -252,35 +174,6 @@ function finishTakeOver(path: string, staleId: string, claim: string): boolean {
   // The lock changed (its holder released it, or it was a claim that another level finished).
   rmSync(claim, { force: true });
   return false;
-}
-
-// --- the processes of this machine ----------------------------------------------------------
-
-/** Field 22 of /proc/PID/stat (starttime); the command name in field 2 may hold spaces and ")". */
-export function processStart(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19]; // fields[0] is field 3 (state), so field 22 is fields[19]
-  } catch {
-    return undefined;
-  }
-}
-
-let boot: string | undefined | null = null;
-function bootId(): string | undefined {
-  if (boot === null) {
-    try {
-      boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
-    } catch {
-      boot = undefined;
-    }
-  }
-  return boot;
-}
-
-function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));

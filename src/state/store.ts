@@ -2,7 +2,7 @@
 // Where its files are is src/state/paths.ts; writing them is src/plan/apply.ts's alone.
 import { randomBytes } from 'node:crypto';
 import { lstatSync, readFileSync } from 'node:fs';
-import { readRegularFile } from './atomic.js';
+import { readRegularFile } from './files.js';
 import { importedKeyPath, MASTER_ENV, masterPath } from './paths.js';
 
 export type MasterResult =

@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UnsafePathError } from '../../src/state/atomic.js';
-import { acquireStateLock, holdsStateLock, isStale, processStart, stateLockPath, StateLockedError, withStateLock } from '../../src/state/lock.js';
+import { acquireStateLock, holdsStateLock, stateLockPath, StateLockedError, withStateLock } from '../../src/state/lock.js';
+import { isStale, processStart } from '../../src/state/lock-holder.js';
 import { project, runCli } from '../helpers/cli.js';
 import { DIST, pool } from '../helpers/state.js';
 
