@@ -19,7 +19,7 @@ function lstat(path: string): Stats | undefined {
 
 function checkFile(path: string, st: Stats, ds: Diagnostic[]): void {
   if (st.isSymbolicLink()) {
-    ds.push(error('WGC060', `${path} is a symbolic link; wg-compose refuses to use or write secrets through one`, at(path), 'replace it with a regular file (mode 0600)'));
+    ds.push(error('WGC067', `${path} is a symbolic link; wg-compose refuses to use or write secrets through one`, at(path), 'replace it with a regular file (mode 0600)'));
   } else if (st.isFile() && (st.mode & 0o077) !== 0) {
     ds.push(error('WGC066', `${path} holds private keys and is readable by others (mode ${modeText(st)})`, at(path), `chmod 600 ${path}`));
   }
@@ -36,7 +36,7 @@ export function checkSecretFiles(projectDirs: readonly string[], masterFile: str
     const st = lstat(state);
     if (!st) continue;
     if (st.isSymbolicLink()) {
-      ds.push(error('WGC060', `the state directory ${state} is a symbolic link; wg-compose refuses to use it`, at(state), 'replace it with a directory (mode 0700)'));
+      ds.push(error('WGC067', `the state directory ${state} is a symbolic link; wg-compose refuses to use it`, at(state), 'replace it with a directory (mode 0700)'));
       continue;
     }
     if (!st.isDirectory()) continue;
