@@ -8,17 +8,9 @@ import { toJson, toSarif, type OutputContext } from '../check/formats.js';
 import { findTargets } from '../check/targets.js';
 import { dedupe, formatDiagnostic, sortDiagnostics } from '../diagnostics.js';
 import { diskReader } from '../load/io.js';
+import type { CheckCliOptions } from './check-options.js';
 import { EXIT, type CliIO } from './io.js';
 import { displayPath } from './report.js';
-
-export type CheckFormat = 'text' | 'json' | 'sarif';
-
-export interface CheckCliOptions {
-  readonly format: CheckFormat;
-  readonly strict: boolean;
-  readonly locked: boolean;
-  readonly profiles: readonly string[];
-}
 
 const PACKAGE_ROOT = new URL('../../../', import.meta.url);
 

@@ -10,7 +10,7 @@ import { error } from '../diagnostics.js';
 import { clamp, fromBase64Key, publicKeyOf, toBase64 } from '../keys/derive.js';
 import type { ProjectOptions } from '../load/project-options.js';
 import { removeImportedKeys, writeImportedKey } from '../state/store.js';
-import { EXIT, type CliIO } from './io.js';
+import { EXIT, type CliIO, type WriteOptions } from './io.js';
 import { underStateLock } from './locked.js';
 import { analyzeProject, prepareAnalyzed } from './prepare.js';
 import { writeRenderState } from './render.js';
@@ -19,7 +19,8 @@ import { displayPath, report } from './report.js';
 /** A private key file is 45 bytes; anything much larger is not one. */
 const MAX_KEY_FILE = 4096;
 
-export async function runImport(io: CliIO, opts: ProjectOptions, service: string, keyFile: string | undefined): Promise<number> {
+// `write.dryRun` is accepted here for the plan/apply change, which makes it print the plan.
+export async function runImport(io: CliIO, opts: ProjectOptions, service: string, keyFile: string | undefined, write: WriteOptions = {}): Promise<number> {
   const text = await readKeyText(io, keyFile);
   if (typeof text === 'number') return text;
   const raw = fromBase64Key(text.trim());
@@ -61,7 +62,7 @@ async function readKeyText(io: CliIO, keyFile: string | undefined): Promise<stri
   if (keyFile === undefined || keyFile === '-') {
     const text = io.readStdin ? await io.readStdin() : undefined;
     if (text === undefined) {
-      io.stderr('wg-compose: error: give the private key on stdin (wg-compose import SERVICE < key) or with --private-key-file FILE; it is never read from a terminal or the command line\n');
+      report(io, [error('WGC103', 'give the private key on stdin (wg-compose import SERVICE < key) or with --private-key-file FILE; it is never read from a terminal or the command line')]);
       return EXIT.usage;
     }
     return text.slice(0, MAX_KEY_FILE);

@@ -11,6 +11,12 @@ export interface CliIO {
   readonly readStdin?: () => Promise<string | undefined>;
 }
 
+/** How a command that writes state runs; every field is optional and defaults to false. */
+export interface WriteOptions {
+  /** --dry-run: decide everything, print the plan (files with modes, commands), write nothing. */
+  readonly dryRun?: boolean;
+}
+
 /** Exit codes (DESIGN.md §1). */
 export const EXIT = {
   ok: 0,

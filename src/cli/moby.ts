@@ -22,6 +22,8 @@ export interface MobyOptions {
   readonly stock: boolean;
   readonly kernelImage: string | undefined;
   readonly toolsImage: string | undefined;
+  /** --dry-run, accepted here for the plan/apply change, which makes it print the plan. */
+  readonly dryRun?: boolean;
 }
 
 export const USERDATA_FILE = 'linuxkit-userdata.json';

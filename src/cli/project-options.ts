@@ -1,8 +1,7 @@
 // Compose's project options, shared by every command that reads compose files.
 import { Option, type Command } from 'commander';
 import type { ProjectOptions } from '../load/project-options.js';
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+import { collect } from './options.js';
 
 export function withProjectOptions(cmd: Command): Command {
   return cmd

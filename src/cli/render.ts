@@ -7,11 +7,12 @@ import { serializeLockfile } from '../state/lockfile.js';
 import { removeStaleTemps, writeFileAtomic } from '../state/atomic.js';
 import { holdsStateLock } from '../state/lock.js';
 import { removeGoneConfigs, removeStaleState, writeConfigs, type WriteReport } from '../state/store.js';
-import { EXIT, type CliIO } from './io.js';
+import { EXIT, type CliIO, type WriteOptions } from './io.js';
 import { underStateLock } from './locked.js';
 import { analyzeProject, prepareAnalyzed, type Prepared } from './prepare.js';
 
-export async function runRender(io: CliIO, opts: ProjectOptions): Promise<number> {
+// `write.dryRun` is accepted here for the plan/apply change, which makes it print the plan.
+export async function runRender(io: CliIO, opts: ProjectOptions, write: WriteOptions = {}): Promise<number> {
   // The compose files first, without the lock: a project with errors creates no state at all.
   const analysis = analyzeProject(io, opts);
   if (typeof analysis === 'number') return analysis;

@@ -9,13 +9,14 @@ import type { ProjectOptions } from '../load/project-options.js';
 import type { Analysis } from '../pipeline.js';
 import { pairKey } from '../state/lockfile.js';
 import { removeImportedKeys } from '../state/store.js';
-import { EXIT, type CliIO } from './io.js';
+import { EXIT, type CliIO, type WriteOptions } from './io.js';
 import { underStateLock } from './locked.js';
 import { analyzeProject, prepareAnalyzed } from './prepare.js';
 import { writeRenderState } from './render.js';
 import { displayPath, report } from './report.js';
 
-export async function runRotate(io: CliIO, opts: ProjectOptions, target: string): Promise<number> {
+// `write.dryRun` is accepted here for the plan/apply change, which makes it print the plan.
+export async function runRotate(io: CliIO, opts: ProjectOptions, target: string, write: WriteOptions = {}): Promise<number> {
   const analysis = analyzeProject(io, opts);
   if (typeof analysis === 'number') return analysis;
   const what = resolveTarget(analysis, target);
