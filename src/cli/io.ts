@@ -9,6 +9,11 @@ export interface CliIO {
   readonly stderrIsTTY?: boolean;
   /** All of stdin (`import` reads a key there); undefined when stdin is a terminal. Absent: no stdin. */
   readonly readStdin?: () => Promise<string | undefined>;
+  /**
+   * The text of a file a diagnostic points into, for the source line shown under it (report.ts);
+   * undefined when it cannot be read. Absent: diagnostics are printed without excerpts.
+   */
+  readonly readSource?: (path: string) => string | undefined;
 }
 
 /** How a command that writes state runs; every field is optional and defaults to false. */
