@@ -7,7 +7,7 @@ import { runChecks } from '../check/check.js';
 import { toJson, toSarif, type OutputContext } from '../check/formats.js';
 import { findTargets } from '../check/targets.js';
 import { dedupe, sortDiagnostics } from '../diagnostics.js';
-import { diskReader } from '../load/io.js';
+import { diskReader } from '../system/disk-reader.js';
 import type { CheckCliOptions } from './check-options.js';
 import { EXIT, type CliIO } from './io.js';
 import { displayPath, textReporter } from './report.js';
