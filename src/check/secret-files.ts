@@ -26,8 +26,14 @@ function checkFile(path: string, st: Stats, ds: Diagnostic[]): void {
 }
 
 /**
- * The state directory of each project directory (its master secret and every project's
- * wg-quick files, two levels deep), and the master secret named by WG_COMPOSE_MASTER_KEY_FILE.
+ * How deep below the state directory secrets lie: master.key at 0, PROJECT/*.conf at 1,
+ * PROJECT/imported/*.key (wg-compose import) at 2.
+ */
+const SECRET_DEPTH = 2;
+
+/**
+ * The state directory of each project directory (its master secret, every project's wg-quick
+ * files and imported private keys), and the master secret named by WG_COMPOSE_MASTER_KEY_FILE.
  */
 export function checkSecretFiles(projectDirs: readonly string[], masterFile: string | undefined): Diagnostic[] {
   const ds: Diagnostic[] = [];
@@ -52,7 +58,7 @@ export function checkSecretFiles(projectDirs: readonly string[], masterFile: str
         const s = lstat(p);
         if (!s) continue;
         if (s.isDirectory()) {
-          if (depth < 1) walk(p, depth + 1);
+          if (depth < SECRET_DEPTH) walk(p, depth + 1);
         } else checkFile(p, s, ds);
       }
     };
