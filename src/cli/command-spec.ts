@@ -51,7 +51,7 @@ export function defineCommand<O>(spec: CommandSpec<O>): Registration {
       positional.forEach((a, i) => {
         values[camel(a.name())] = params[i];
       });
-      if (spec.project) values['project'] = projectOptions(values);
+      if (spec.project) values['project'] = await projectOptions(io, values);
       done(await spec.run(io, values as O));
     });
   };

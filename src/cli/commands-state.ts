@@ -2,6 +2,7 @@
 // export and moby. Each module is imported when its command runs (see main.ts for why).
 import { Argument, Option } from 'commander';
 import { defineCommand, type WithProject } from './command-spec.js';
+import { EXIT } from './io.js';
 import { dryRunOption } from './options.js';
 
 /** Commands that write state take --dry-run; the run functions receive it as `{ dryRun }`. */
@@ -57,7 +58,15 @@ export const importKey = defineCommand<WithProject & DryRun & { readonly service
   arguments: [new Argument('<service>', 'a linked service')],
   options: [new Option('--private-key-file <file>', 'file holding the private key (- or absent: stdin)'), dryRunOption(PLAN_ONLY)],
   project: true,
-  run: async (io, o) => (await import('./import.js')).runImport(io, o.project, o.service, o.privateKeyFile, { dryRun: o.dryRun === true }),
+  run: async (io, o) => {
+    if (o.project.files.includes('-') && (o.privateKeyFile === undefined || o.privateKeyFile === '-')) {
+      const { error } = await import('../diagnostics.js');
+      const { report } = await import('./report.js');
+      report(io, [error('WGC103', 'standard input holds the compose file (-f -): give the private key with --private-key-file FILE')]);
+      return EXIT.usage;
+    }
+    return (await import('./import.js')).runImport(io, o.project, o.service, o.privateKeyFile, { dryRun: o.dryRun === true });
+  },
 });
 
 export const exportTopology = defineCommand<WithProject & { readonly format: 'json' | 'yaml' }>({

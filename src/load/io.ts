@@ -53,3 +53,24 @@ export function memoryReader(files: Record<string, string>): TreeReader {
     },
   };
 }
+
+/**
+ * The name a compose file read from standard input (`-f -`) gets, in the project directory
+ * (the working directory unless --project-directory says otherwise), as compose treats it:
+ * positions point into it, `extends: file:` resolves beside it, the lockfile lies beside it.
+ */
+export const STDIN_NAME = '<stdin>';
+
+/** `reader`, with `text` (the CLI's standard input; undefined: there was none) as the file at `path`. */
+export function withStdin(reader: FileReader, path: string, text: string | undefined): FileReader {
+  const own = (): ReadResult =>
+    text === undefined
+      ? { ok: false, reason: 'unreadable', message: 'nothing on standard input (it is a terminal, or closed)' }
+      : text.length > MAX_FILE_BYTES
+        ? { ok: false, reason: 'unreadable', message: `larger than ${MAX_FILE_BYTES} bytes` }
+        : { ok: true, text };
+  return {
+    read: (p) => (p === path ? own() : reader.read(p)),
+    isFile: (p) => (p === path ? text !== undefined : reader.isFile(p)),
+  };
+}

@@ -1,8 +1,10 @@
 // The loading half of the pipeline: compose files in, one merged Compose-Specification model
 // out, with every value still knowing its file, line and column.
+import { join } from 'node:path';
 import { error, hasErrors, warning, type Diagnostic } from '../diagnostics.js';
 import { resolveExtends } from './extends.js';
 import { interpolateTree } from './interpolate-tree.js';
+import { STDIN_NAME, withStdin } from './io.js';
 import { toSpec, type Format } from './legacy.js';
 import { copyKey, isObject, newMap, selfLoc, valueLoc, type JsonObject } from './located.js';
 import { mergeValues } from './merge.js';
@@ -38,12 +40,16 @@ export function loadProject(opts: ProjectOptions, envr: Environment): LoadResult
   const resolved = resolveOptions(opts, envr);
   const diagnostics: Diagnostic[] = [...resolved.diagnostics];
   if (resolved.files.length === 0 || hasErrors(diagnostics)) return { project: undefined, diagnostics };
+  // `-f -`: standard input, as a file of the project directory (see STDIN_NAME).
+  const stdinPath = join(resolved.projectDir, STDIN_NAME);
+  const files = resolved.files.map((f) => (f === '-' ? stdinPath : f));
+  const reader = files.includes(stdinPath) ? withStdin(envr.reader, stdinPath, opts.stdin) : envr.reader;
 
   const cache = new Map<string, { doc: JsonObject | undefined; format?: Format; diagnostics: Diagnostic[] } | 'missing'>();
   const loadFile = (path: string) => {
     const hit = cache.get(path);
     if (hit) return hit;
-    const r = envr.reader.read(path);
+    const r = reader.read(path);
     if (!r.ok) {
       const res =
         r.reason === 'missing'
@@ -74,7 +80,7 @@ export function loadProject(opts: ProjectOptions, envr: Environment): LoadResult
 
   let model: JsonObject | undefined;
   const formats: Format[] = [];
-  for (const file of resolved.files) {
+  for (const file of files) {
     const res = loadFile(file);
     if (res === 'missing') {
       diagnostics.push(error('WGC001', `compose file not found: ${file}`, undefined, 'check the -f option or COMPOSE_FILE'));
@@ -94,7 +100,7 @@ export function loadProject(opts: ProjectOptions, envr: Environment): LoadResult
     }
     model['services'] = newMap(undefined);
   }
-  diagnostics.push(...resolveExtends(model, resolved.files[0]!, resolved.projectDir, loadFile));
+  diagnostics.push(...resolveExtends(model, files[0]!, resolved.projectDir, loadFile));
 
   const { enabled, disabled } = applyProfiles(model['services'] as JsonObject, resolved.profiles);
   model['services'] = enabled;
@@ -115,7 +121,7 @@ export function loadProject(opts: ProjectOptions, envr: Environment): LoadResult
     project: {
       name,
       projectDir: resolved.projectDir,
-      files: resolved.files,
+      files,
       formats,
       model,
       disabled,
