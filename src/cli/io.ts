@@ -7,7 +7,11 @@ export interface CliIO {
   readonly cwd: string;
   /** stderr is a terminal: progress may redraw lines in place (`up`). Absent means no. */
   readonly stderrIsTTY?: boolean;
-  /** All of stdin (`import` reads a key there); undefined when stdin is a terminal. Absent: no stdin. */
+  /**
+   * All of stdin: the compose file of `-f -`, or the key `import` reads there. Read it once:
+   * the process's stdin has nothing left for a second call. undefined when stdin is a
+   * terminal; absent: there is no stdin.
+   */
   readonly readStdin?: () => Promise<string | undefined>;
   /**
    * The text of a file a diagnostic points into, for the source line shown under it (report.ts);
