@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { error, hasErrors, warning, type Diagnostic } from '../diagnostics.js';
 import { resolveExtends } from './extends.js';
 import { interpolateTree } from './interpolate-tree.js';
-import { STDIN_NAME, withStdin } from './io.js';
+import { STDIN_NAME, withStdin, type FileReader } from './io.js';
 import { toSpec, type Format } from './legacy.js';
 import { copyKey, isObject, newMap, selfLoc, valueLoc, type JsonObject } from './located.js';
 import { mergeValues } from './merge.js';
@@ -45,38 +45,7 @@ export function loadProject(opts: ProjectOptions, envr: Environment): LoadResult
   const files = resolved.files.map((f) => (f === '-' ? stdinPath : f));
   const reader = files.includes(stdinPath) ? withStdin(envr.reader, stdinPath, opts.stdin) : envr.reader;
 
-  const cache = new Map<string, { doc: JsonObject | undefined; format?: Format; diagnostics: Diagnostic[] } | 'missing'>();
-  const loadFile = (path: string) => {
-    const hit = cache.get(path);
-    if (hit) return hit;
-    const r = reader.read(path);
-    if (!r.ok) {
-      const res =
-        r.reason === 'missing'
-          ? ('missing' as const)
-          : { doc: undefined, diagnostics: [error('WGC001', `cannot read compose file: ${r.message}`, { file: path, line: 1, col: 1 })] };
-      cache.set(path, res);
-      return res;
-    }
-    const parsed = parseYaml(path, r.text);
-    const ds = [...parsed.diagnostics];
-    let doc: JsonObject | undefined;
-    let format: Format | undefined;
-    if (!hasErrors(ds)) {
-      if (!isObject(parsed.value)) {
-        ds.push(error('WGC004', parsed.value === null ? 'empty compose file' : 'a compose file must be a mapping at the top level', { file: path, line: 1, col: 1 }));
-      } else {
-        ds.push(...interpolateTree(parsed.value, resolved.lookup, path));
-        const spec = toSpec(parsed.value);
-        ds.push(...spec.diagnostics);
-        doc = spec.doc;
-        format = spec.format;
-      }
-    }
-    const res = { doc, ...(format ? { format } : {}), diagnostics: ds };
-    cache.set(path, res);
-    return res;
-  };
+  const loadFile = fileLoader(reader, resolved.lookup);
 
   let model: JsonObject | undefined;
   const formats: Format[] = [];
@@ -128,6 +97,47 @@ export function loadProject(opts: ProjectOptions, envr: Environment): LoadResult
       profiles: resolved.profiles,
     },
     diagnostics,
+  };
+}
+
+type Loaded = { doc: JsonObject | undefined; format?: Format; diagnostics: Diagnostic[] } | 'missing';
+
+/**
+ * Reads, parses, interpolates and reshapes one compose file, once per path: `extends` may
+ * name a file the -f list holds too.
+ */
+function fileLoader(reader: FileReader, lookup: (name: string) => string | undefined): (path: string) => Loaded {
+  const cache = new Map<string, Loaded>();
+  return (path) => {
+    const hit = cache.get(path);
+    if (hit) return hit;
+    const r = reader.read(path);
+    if (!r.ok) {
+      const res: Loaded =
+        r.reason === 'missing'
+          ? 'missing'
+          : { doc: undefined, diagnostics: [error('WGC001', `cannot read compose file: ${r.message}`, { file: path, line: 1, col: 1 })] };
+      cache.set(path, res);
+      return res;
+    }
+    const parsed = parseYaml(path, r.text);
+    const ds = [...parsed.diagnostics];
+    let doc: JsonObject | undefined;
+    let format: Format | undefined;
+    if (!hasErrors(ds)) {
+      if (!isObject(parsed.value)) {
+        ds.push(error('WGC004', parsed.value === null ? 'empty compose file' : 'a compose file must be a mapping at the top level', { file: path, line: 1, col: 1 }));
+      } else {
+        ds.push(...interpolateTree(parsed.value, lookup, path));
+        const spec = toSpec(parsed.value);
+        ds.push(...spec.diagnostics);
+        doc = spec.doc;
+        format = spec.format;
+      }
+    }
+    const res = { doc, ...(format ? { format } : {}), diagnostics: ds };
+    cache.set(path, res);
+    return res;
   };
 }
 
