@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The wg-compose command: a thin shell over main() (src/cli/main.ts), built into dist/ by `npm run build`.
 // `check` (commit hooks) first tries its quick way in, which loads neither commander nor main.
-import { writeSync } from 'node:fs';
+import { readFileSync, statSync, writeSync } from 'node:fs';
 import { quickCheck } from '../dist/src/cli/check-entry.js';
 
 // stdout is written synchronously, even to a pipe: node would queue in memory whatever a slower
@@ -34,6 +34,14 @@ const io = {
     let text = '';
     for await (const chunk of process.stdin) text += chunk;
     return text;
+  },
+  // For the source line under a diagnostic; a file larger than the loader reads is not quoted.
+  readSource: (path) => {
+    try {
+      return statSync(path).size <= 8 * 1024 * 1024 ? readFileSync(path, 'utf8') : undefined;
+    } catch {
+      return undefined;
+    }
   },
 };
 process.exitCode = (await quickCheck(argv, io)) ?? (await (await import('../dist/src/cli/main.js')).main(argv, io));

@@ -21,6 +21,7 @@ export const CODES = {
   WGC003: 'YAML document too large, too deep or an alias bomb',
   WGC004: 'not a compose file (top level is not a mapping)',
   WGC005: 'no compose file found',
+  WGC006: 'a file system operation failed',
   // interpolation and env files
   WGC010: 'required variable is not set',
   WGC011: 'invalid interpolation syntax',
@@ -36,6 +37,7 @@ export const CODES = {
   WGC030: 'compose schema violation',
   WGC031: 'x-wireguard schema violation',
   WGC032: 'invalid project name',
+  WGC033: 'v1 attribute with no Compose Specification equivalent, dropped',
   // links
   WGC040: 'link to a service that does not exist',
   WGC041: 'service links to itself',
@@ -53,7 +55,7 @@ export const CODES = {
   WGC052: 'listen port in use by another service',
   WGC053: 'invalid address pool',
   // state
-  WGC060: 'state directory or key file is unsafe',
+  WGC060: 'master secret missing, unreadable or unsafe',
   WGC061: 'lockfile cannot be read',
   WGC062: 'keys differ from the lockfile at the same epoch (another master secret)',
   // check: the repository around a project
@@ -61,6 +63,7 @@ export const CODES = {
   WGC064: 'no lockfile yet',
   WGC065: 'state directory or key file tracked by git or not ignored',
   WGC066: 'secret file readable by others',
+  WGC067: 'symbolic link or other non-regular file where state belongs',
   // moby: the LinuxKit image spec
   WGC070: 'compose feature not supported in the LinuxKit output',
   WGC071: 'service without an image is left out of the LinuxKit output',
@@ -68,6 +71,8 @@ export const CODES = {
   // build: the image builders
   WGC080: 'no image builder found',
   WGC081: 'the image builder failed',
+  WGC082: 'unknown image builder named',
+  WGC083: 'build staging directory is not safe',
   // up/down: the compose engine
   WGC090: 'no compose engine found',
   WGC091: 'the compose engine failed',
@@ -78,6 +83,7 @@ export const CODES = {
   WGC100: 'the state is locked by another wg-compose process',
   WGC101: 'no such linked service or link to rotate or import',
   WGC102: 'imported private key is invalid or missing',
+  WGC103: 'private key not given on stdin or in a file',
 } as const;
 
 export type Code = keyof typeof CODES;

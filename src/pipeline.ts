@@ -19,6 +19,7 @@ import { isObject, newMap, valueLoc, type JsonObject } from './load/located.js';
 import { applyProfiles, fileLoader, projectName, type LoadedProject } from './load/load.js';
 import type { Format } from './load/legacy.js';
 import { mergeValues } from './load/merge.js';
+import { STDIN_NAME, withStdin } from './load/io.js';
 import { resolveOptions, type Environment, type ProjectOptions } from './load/project-options.js';
 import { checkLinks, linkedServices } from './model/check-links.js';
 import { viewOf, type ModelView } from './model/model.js';
@@ -55,11 +56,15 @@ export function loadProject(opts: ProjectOptions, envr: Environment): LoadResult
   const resolved = resolveOptions(opts, envr);
   const diagnostics: Diagnostic[] = [...resolved.diagnostics];
   if (resolved.files.length === 0 || hasErrors(diagnostics)) return { project: undefined, diagnostics };
-  const loadFile = fileLoader(envr.reader, resolved.lookup);
+  // `-f -`: standard input, as a file of the project directory (see STDIN_NAME).
+  const stdinPath = join(resolved.projectDir, STDIN_NAME);
+  const files = resolved.files.map((f) => (f === '-' ? stdinPath : f));
+  const reader = files.includes(stdinPath) ? withStdin(envr.reader, stdinPath, opts.stdin) : envr.reader;
+  const loadFile = fileLoader(reader, resolved.lookup);
 
   let model: JsonObject | undefined;
   const formats: Format[] = [];
-  for (const file of resolved.files) {
+  for (const file of files) {
     const res = loadFile(file);
     if (res === 'missing') {
       diagnostics.push(error('WGC001', `compose file not found: ${file}`, undefined, 'check the -f option or COMPOSE_FILE'));
@@ -79,7 +84,7 @@ export function loadProject(opts: ProjectOptions, envr: Environment): LoadResult
     }
     model['services'] = newMap(undefined);
   }
-  diagnostics.push(...resolveExtends(model, resolved.files[0]!, resolved.projectDir, loadFile));
+  diagnostics.push(...resolveExtends(model, files[0]!, resolved.projectDir, loadFile));
 
   const { enabled, disabled } = applyProfiles(model['services'] as JsonObject, resolved.profiles);
   model['services'] = enabled;
@@ -87,7 +92,7 @@ export function loadProject(opts: ProjectOptions, envr: Environment): LoadResult
   const name = projectName(model, resolved.explicitName, resolved.projectDir);
   diagnostics.push(...name.diagnostics);
   if (name.name === undefined) return { project: undefined, diagnostics };
-  const project = { name: name.name, projectDir: resolved.projectDir, files: resolved.files, formats, model, disabled, profiles: resolved.profiles };
+  const project = { name: name.name, projectDir: resolved.projectDir, files, formats, model, disabled, profiles: resolved.profiles };
   return { project, diagnostics };
 }
 

@@ -1,18 +1,16 @@
 // `check`: every rule wg-compose knows, over every project named, without a secret and without
 // writing anything. The per-project rules are pure but for reading files through the reader;
 // the rules about the repository around the projects (file modes, git) come last, batched.
-import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { analyze, lockfilePath } from '../pipeline.js';
 import { diag, error, type Diagnostic, type Pos } from '../diagnostics.js';
-import type { Environment } from '../load/project-options.js';
 import { EMPTY_LOCK, LOCKFILE_NAME, parseLockfile, type Lockfile } from '../state/lockfile.js';
 import { MASTER_ENV, stateDir } from '../state/paths.js';
 import { checkAddressing } from './addressing.js';
 import { checkGit, type GitSubject } from './git.js';
 import { checkLockDrift } from './lock-drift.js';
 import { checkSecretFiles } from './secret-files.js';
-import type { Target } from './targets.js';
+import type { CheckEnvironment, Target } from './targets.js';
 
 export interface CheckOptions {
   readonly profiles: readonly string[];
@@ -35,7 +33,7 @@ export interface CheckResult {
  * 4. the repository around the projects last, once for all: file modes, then git, which is
  *    the one costly step (a process per repository, not per project).
  */
-export function runChecks(targets: readonly Target[], envr: Environment, opts: CheckOptions, stateOwners: readonly string[] = []): CheckResult {
+export function runChecks(targets: readonly Target[], envr: CheckEnvironment, opts: CheckOptions, stateOwners: readonly string[] = []): CheckResult {
   const diagnostics: Diagnostic[] = [];
   const files = new Set<string>();
   const subjects: GitSubject[] = [];
@@ -53,12 +51,12 @@ export function runChecks(targets: readonly Target[], envr: Environment, opts: C
   return { diagnostics, files: [...files] };
 }
 
-function checkProject(t: Target, envr: Environment, opts: CheckOptions): { diagnostics: Diagnostic[]; subject: GitSubject } {
+function checkProject(t: Target, envr: CheckEnvironment, opts: CheckOptions): { diagnostics: Diagnostic[]; subject: GitSubject } {
   const first = t.files[0]!;
   const projectDir = dirname(first);
   // A project-wide problem (an exhausted pool) still belongs to a file: the project's first.
   const place = (ds: readonly Diagnostic[]): Diagnostic[] => ds.map((d) => (d.pos ? d : { ...d, pos: { file: first, line: 1, col: 1 } }));
-  const subject = (holdsKeys: boolean): GitSubject => ({ projectDir, composeFile: first, holdsKeys: holdsKeys || existsSync(stateDir(projectDir)) });
+  const subject = (holdsKeys: boolean): GitSubject => ({ projectDir, composeFile: first, holdsKeys: holdsKeys || envr.reader.kind(stateDir(projectDir)) !== 'missing' });
 
   const { analysis, diagnostics } = analyze({ files: t.files, envFiles: [], profiles: opts.profiles }, envr);
   if (!analysis) return { diagnostics: place(diagnostics), subject: subject(false) };
@@ -80,7 +78,7 @@ function checkProject(t: Target, envr: Environment, opts: CheckOptions): { diagn
 }
 
 /** undefined: no lockfile; `lock` undefined: one that cannot be used (reported). */
-function readLock(path: string, envr: Environment, ds: Diagnostic[]): { lock: Lockfile | undefined; text: string } | undefined {
+function readLock(path: string, envr: CheckEnvironment, ds: Diagnostic[]): { lock: Lockfile | undefined; text: string } | undefined {
   const r = envr.reader.read(path);
   if (!r.ok) {
     if (r.reason === 'missing') return undefined;

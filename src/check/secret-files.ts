@@ -19,15 +19,21 @@ function lstat(path: string): Stats | undefined {
 
 function checkFile(path: string, st: Stats, ds: Diagnostic[]): void {
   if (st.isSymbolicLink()) {
-    ds.push(error('WGC060', `${path} is a symbolic link; wg-compose refuses to use or write secrets through one`, at(path), 'replace it with a regular file (mode 0600)'));
+    ds.push(error('WGC067', `${path} is a symbolic link; wg-compose refuses to use or write secrets through one`, at(path), 'replace it with a regular file (mode 0600)'));
   } else if (st.isFile() && (st.mode & 0o077) !== 0) {
     ds.push(error('WGC066', `${path} holds private keys and is readable by others (mode ${modeText(st)})`, at(path), `chmod 600 ${path}`));
   }
 }
 
 /**
- * The state directory of each project directory (its master secret and every project's
- * wg-quick files, two levels deep), and the master secret named by WG_COMPOSE_MASTER_KEY_FILE.
+ * How deep below the state directory secrets lie: master.key at 0, PROJECT/*.conf at 1,
+ * PROJECT/imported/*.key (wg-compose import) at 2.
+ */
+const SECRET_DEPTH = 2;
+
+/**
+ * The state directory of each project directory (its master secret, every project's wg-quick
+ * files and imported private keys), and the master secret named by WG_COMPOSE_MASTER_KEY_FILE.
  */
 export function checkSecretFiles(projectDirs: readonly string[], masterFile: string | undefined): Diagnostic[] {
   const ds: Diagnostic[] = [];
@@ -36,7 +42,7 @@ export function checkSecretFiles(projectDirs: readonly string[], masterFile: str
     const st = lstat(state);
     if (!st) continue;
     if (st.isSymbolicLink()) {
-      ds.push(error('WGC060', `the state directory ${state} is a symbolic link; wg-compose refuses to use it`, at(state), 'replace it with a directory (mode 0700)'));
+      ds.push(error('WGC067', `the state directory ${state} is a symbolic link; wg-compose refuses to use it`, at(state), 'replace it with a directory (mode 0700)'));
       continue;
     }
     if (!st.isDirectory()) continue;
@@ -52,7 +58,7 @@ export function checkSecretFiles(projectDirs: readonly string[], masterFile: str
         const s = lstat(p);
         if (!s) continue;
         if (s.isDirectory()) {
-          if (depth < 1) walk(p, depth + 1);
+          if (depth < SECRET_DEPTH) walk(p, depth + 1);
         } else checkFile(p, s, ds);
       }
     };

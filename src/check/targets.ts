@@ -17,12 +17,15 @@
 //
 // Only the project `render` without -f would write the lockfile for is compared with it
 // (`lockfile: true`); an overlay combination shares that lockfile but is not what made it.
-import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { error, type Diagnostic } from '../diagnostics.js';
+import type { TreeReader } from '../load/io.js';
 import { DEFAULT_FILES, OVERRIDE_FILES, resolveOptions, type Environment } from '../load/project-options.js';
 import { LOCKFILE_NAME } from '../state/lockfile.js';
 import { STATE_DIR } from '../state/paths.js';
+
+/** check reads through the injected reader, as the loader does; it also walks directories. */
+export type CheckEnvironment = Environment & { readonly reader: TreeReader };
 
 export interface Target {
   /** Absolute paths, in merge order. */
@@ -45,68 +48,56 @@ const SKIP_DIRS = new Set(['node_modules', '.git', STATE_DIR]);
 /** `compose.prod.yaml`, `docker-compose.override.yml`: a stem, a qualifier, a YAML extension. */
 const OVERLAY = /^(docker-compose|compose)\.(.+)\.(yaml|yml)$/;
 
-const isFile = (p: string): boolean => {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-};
-
 /** The default file compose picks in a directory, if any. */
-function primaryBase(dir: string): string | undefined {
-  const f = DEFAULT_FILES.find((n) => isFile(join(dir, n)));
+function primaryBase(reader: TreeReader, dir: string): string | undefined {
+  const f = DEFAULT_FILES.find((n) => reader.isFile(join(dir, n)));
   return f === undefined ? undefined : join(dir, f);
 }
 
-function overrideOf(base: string): string | undefined {
+function overrideOf(reader: TreeReader, base: string): string | undefined {
   const dir = dirname(base);
-  const o = (OVERRIDE_FILES[basename(base)] ?? []).find((n) => isFile(join(dir, n)));
+  const o = (OVERRIDE_FILES[basename(base)] ?? []).find((n) => reader.isFile(join(dir, n)));
   return o === undefined ? undefined : join(dir, o);
 }
 
 /** The project a single file stands for (see the header). */
-function targetOfFile(file: string): Target | undefined {
+function targetOfFile(reader: TreeReader, file: string): Target | undefined {
   const dir = dirname(file);
   const name = basename(file);
-  const primary = primaryBase(dir);
-  if (name === LOCKFILE_NAME) return primary ? baseTarget(primary, primary) : undefined;
-  if ((DEFAULT_FILES as readonly string[]).includes(name)) return baseTarget(file, primary);
+  const primary = primaryBase(reader, dir);
+  if (name === LOCKFILE_NAME) return primary ? baseTarget(reader, primary, primary) : undefined;
+  if ((DEFAULT_FILES as readonly string[]).includes(name)) return baseTarget(reader, file, primary);
   const m = OVERLAY.exec(name);
   if (m) {
     const base = DEFAULT_FILES.filter((n) => n.startsWith(`${m[1]}.`))
       .map((n) => join(dir, n))
-      .find(isFile);
+      .find((p) => reader.isFile(p));
     if (base) {
-      const override = overrideOf(base);
-      if (override === file) return baseTarget(base, primary);
+      const override = overrideOf(reader, base);
+      if (override === file) return baseTarget(reader, base, primary);
       return { files: [base, file], lockfile: false };
     }
   }
   return { files: [file], lockfile: primary === undefined };
 }
 
-function baseTarget(base: string, primary: string | undefined): Target {
-  const override = overrideOf(base);
+function baseTarget(reader: TreeReader, base: string, primary: string | undefined): Target {
+  const override = overrideOf(reader, base);
   return { files: override ? [base, override] : [base], lockfile: base === primary };
 }
 
 /** Every default file and overlay under a directory, sorted, symbolic links to directories not followed. */
-function searchDir(root: string): string[] {
+function searchDir(reader: TreeReader, root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
+    const entries = reader.list(dir);
+    if (!entries) return;
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const p = join(dir, e.name);
-      if (e.isDirectory()) {
+      if (e.kind === 'directory') {
         if (!SKIP_DIRS.has(e.name)) walk(p);
-      } else if (((DEFAULT_FILES as readonly string[]).includes(e.name) || OVERLAY.test(e.name)) && isFile(p)) {
+      } else if (((DEFAULT_FILES as readonly string[]).includes(e.name) || OVERLAY.test(e.name)) && reader.isFile(p)) {
         out.push(p);
       }
     }
@@ -122,7 +113,8 @@ function stateOwner(path: string): string | undefined {
   return i > 0 && i < parts.length - 1 ? parts.slice(0, i).join('/') || '/' : undefined;
 }
 
-export function findTargets(paths: readonly string[], envr: Environment): Targets {
+export function findTargets(paths: readonly string[], envr: CheckEnvironment): Targets {
+  const reader = envr.reader;
   const diagnostics: Diagnostic[] = [];
   const missing: string[] = [];
   const stateOwners = new Set<string>();
@@ -147,28 +139,26 @@ export function findTargets(paths: readonly string[], envr: Environment): Target
     const owner = stateOwner(path);
     if (owner !== undefined) {
       // Named even when deleted: a staged deletion of a key is no leak, but costs nothing to look at.
-      const base = primaryBase(owner);
-      if (base) add(baseTarget(base, base));
+      const base = primaryBase(reader, owner);
+      if (base) add(baseTarget(reader, base, base));
       else stateOwners.add(owner);
       continue;
     }
-    let st;
-    try {
-      st = statSync(path);
-    } catch {
+    const kind = reader.kind(path);
+    if (kind === 'missing') {
       missing.push(p);
       continue;
     }
-    if (st.isDirectory()) {
-      const found = searchDir(path);
+    if (kind === 'directory') {
+      const found = searchDir(reader, path);
       if (found.length === 0) {
         diagnostics.push(
           error('WGC005', `no compose file found under ${p} (looked for ${DEFAULT_FILES.join(', ')} and compose.*.yaml overlays)`, undefined, 'name a compose file, or a directory that holds one'),
         );
       }
-      for (const f of found) add(targetOfFile(f));
+      for (const f of found) add(targetOfFile(reader, f));
     } else {
-      add(targetOfFile(path));
+      add(targetOfFile(reader, path));
     }
   }
   return { targets: [...byKey.values()], stateOwners: [...stateOwners].sort(), missing, diagnostics };

@@ -18,8 +18,9 @@ import {
   type ImageKind,
 } from '../build/context.js';
 import { detectBuilder } from '../build/detect.js';
-import { formatDiagnostic } from '../diagnostics.js';
+import { error } from '../diagnostics.js';
 import { EXIT, type CliIO } from './io.js';
+import { report } from './report.js';
 
 export type BuildTarget = ImageKind | 'all';
 
@@ -28,27 +29,19 @@ export interface BuildOptions {
   /** --builder: a kind (docker, podman, buildah, linuxkit) or a path to one. */
   readonly builder: string | undefined;
   readonly dryRun: boolean;
-  /** --build-arg KEY=VALUE, in order given (a later one wins). */
-  readonly buildArgs: readonly string[];
+  /** --build-arg KEY=VALUE pairs, in the order given (a later one wins). */
+  readonly buildArgs: readonly (readonly [string, string])[];
 }
 
 /** Where contexts are staged: one directory per kind and hash, so a plan names it exactly. */
 export const stagingRoot = (env: CliIO['env']): string => join(env['TMPDIR'] || tmpdir(), 'wg-compose-build');
 
 export async function runBuild(io: CliIO, o: BuildOptions): Promise<number> {
-  const buildArgs = new Map<string, string>();
-  for (const a of o.buildArgs) {
-    const i = a.indexOf('=');
-    if (i <= 0) {
-      io.stderr(`wg-compose: error: --build-arg ${JSON.stringify(a)} is not KEY=VALUE\n`);
-      return EXIT.usage;
-    }
-    buildArgs.set(a.slice(0, i), a.slice(i + 1));
-  }
+  const buildArgs = new Map(o.buildArgs);
 
   const named = o.builder ?? (io.env['WG_COMPOSE_BUILDER'] || undefined);
   if (named !== undefined && !parseBuilder(named)) {
-    io.stderr(`wg-compose: error: unknown builder ${JSON.stringify(named)}: docker, podman, buildah or linuxkit, or a path to one\n`);
+    report(io, [error('WGC082', `unknown builder ${JSON.stringify(named)}: docker, podman, buildah or linuxkit, or a path to one`)]);
     return EXIT.usage;
   }
   const detected = await detectBuilder(named, io.env, o.dryRun);
@@ -56,7 +49,7 @@ export async function runBuild(io: CliIO, o: BuildOptions): Promise<number> {
     const hint = detected.named
       ? 'name one of docker, podman, buildah, linuxkit (or a path to one) with --builder or WG_COMPOSE_BUILDER'
       : 'install podman or buildah (apt-get install podman), start a docker daemon, or name a builder with --builder';
-    io.stderr(`${formatDiagnostic({ code: 'WGC080', severity: 'error', message: `no image builder found: tried ${detected.tried.join(', ')}`, hint })}\n`);
+    report(io, [error('WGC080', `no image builder found: tried ${detected.tried.join(', ')}`, undefined, hint)]);
     return EXIT.external;
   }
   const builder = detected.builder;
@@ -109,7 +102,7 @@ async function buildOne(io: CliIO, kind: ImageKind, builder: Builder, buildArgs:
   if (result.code !== 0) {
     const last = result.lastLines.filter((l) => l.trim() !== '').pop();
     const message = `${builder.kind} failed building ${hashTag}${result.code === undefined ? '' : ` (exit ${result.code})`}${last ? `: ${last.trim()}` : ''}`;
-    io.stderr(`${formatDiagnostic({ code: 'WGC081', severity: 'error', message, hint: `the builder's output is above; the staged context is ${dir}` })}\n`);
+    report(io, [error('WGC081', message, undefined, `the builder's output is above; the staged context is ${dir}`)]);
     return EXIT.external;
   }
   io.stderr(`wg-compose: ${kind}: built ${hashTag} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
@@ -138,7 +131,7 @@ function ensureStagingRoot(io: CliIO, root: string): boolean {
   const st = lstatSync(root);
   const uid = process.getuid?.();
   if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
-    io.stderr(`wg-compose: error: ${root} is not a directory of this user's; refusing to stage build contexts there\n`);
+    report(io, [error('WGC083', `${root} is not a directory of this user's; refusing to stage build contexts there`, undefined, 'remove it, or set TMPDIR to a directory of your own')]);
     return false;
   }
   return true;

@@ -5,8 +5,8 @@
 // undefined, and main() handles it with commander as it handles every command, so usage
 // errors and help read the same everywhere. main's `check` action runs the same runCheck.
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import type { CheckCliOptions, CheckFormat } from './check.js';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CHECK_OPTIONS, checkCliOptions, type CheckCliOptions } from './check-options.js';
 import type { CliIO } from './io.js';
 
 type CheckModule = typeof import('./check.js');
@@ -21,30 +21,29 @@ export async function loadCheck(): Promise<CheckModule> {
   return (loadBundle(here('./check.bundle.cjs'), here('./check.js')) as CheckModule | undefined) ?? (await import('./check.js'));
 }
 
-const FORMATS: readonly CheckFormat[] = ['text', 'json', 'sarif'];
+/** parseArgs' declaration of check's options, from the one table main uses too. */
+const PARSE_OPTIONS = Object.fromEntries(
+  Object.entries(CHECK_OPTIONS).map(([name, d]) => [
+    name,
+    d.type === 'boolean' ? { type: 'boolean' as const, default: false } : { type: 'string' as const, ...(d.multiple ? { multiple: true } : {}), ...(d.default !== undefined ? { default: d.default } : {}) },
+  ]),
+) as ParseArgsConfig['options'];
 
 /** `check`'s arguments (after the word check), or undefined when commander should have them. */
 export function parseCheckArgs(args: readonly string[]): { paths: string[]; options: CheckCliOptions } | undefined {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: 'string', default: 'text' },
-        strict: { type: 'boolean', default: false },
-        locked: { type: 'boolean', default: false },
-        profile: { type: 'string', multiple: true, default: [] },
-      },
-    });
+    parsed = parseArgs({ args: [...args], allowPositionals: true, strict: true, options: PARSE_OPTIONS });
   } catch {
     return undefined;
   }
-  const { values, positionals } = parsed;
-  const format = values.format as CheckFormat;
-  if (!FORMATS.includes(format)) return undefined;
-  return { paths: positionals, options: { format, strict: values.strict === true, locked: values.locked === true, profiles: values.profile ?? [] } };
+  const positionals = parsed.positionals;
+  const values = parsed.values as Record<string, unknown>;
+  for (const [name, d] of Object.entries(CHECK_OPTIONS)) {
+    const v = values[name];
+    if (d.choices && typeof v === 'string' && !d.choices.includes(v)) return undefined;
+  }
+  return { paths: positionals, options: checkCliOptions(values) };
 }
 
 /** Runs `check` if argv is a check the quick parse understands; undefined otherwise. */

@@ -6,19 +6,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runChecks } from '../check/check.js';
 import { toJson, toSarif, type OutputContext } from '../check/formats.js';
 import { findTargets } from '../check/targets.js';
-import { dedupe, formatDiagnostic, sortDiagnostics } from '../diagnostics.js';
-import { diskReader } from '../load/io.js';
+import { dedupe, sortDiagnostics } from '../diagnostics.js';
+import { diskReader } from '../system/disk-reader.js';
+import type { CheckCliOptions } from './check-options.js';
 import { EXIT, type CliIO } from './io.js';
-import { displayPath } from './report.js';
-
-export type CheckFormat = 'text' | 'json' | 'sarif';
-
-export interface CheckCliOptions {
-  readonly format: CheckFormat;
-  readonly strict: boolean;
-  readonly locked: boolean;
-  readonly profiles: readonly string[];
-}
+import { displayPath, textReporter } from './report.js';
 
 const PACKAGE_ROOT = new URL('../../../', import.meta.url);
 
@@ -34,7 +26,8 @@ export function runCheck(io: CliIO, paths: readonly string[], o: CheckCliOptions
   const display = (f: string) => displayPath(io.cwd, f);
 
   if (o.format === 'text') {
-    for (const d of ds) io.stderr(`${formatDiagnostic(d, display)}\n`);
+    const format = textReporter(io);
+    for (const d of ds) io.stderr(`${format(d)}\n`);
     if (ds.length > 0) io.stderr(`wg-compose check: ${summary(ds, result.files.length)}\n`);
   } else {
     const pkg = JSON.parse(readFileSync(new URL('package.json', PACKAGE_ROOT), 'utf8')) as { version: string; homepage?: string };

@@ -12,7 +12,7 @@ import type { ProjectOptions } from '../load/project-options.js';
 import { extendPlan } from '../plan/plan.js';
 import { retireImportedKeys } from '../plan/state-plan.js';
 import { importedDir, importedKeyName, importedKeyPath } from '../state/paths.js';
-import { EXIT, type CliIO } from './io.js';
+import { EXIT, type CliIO, type WriteOptions } from './io.js';
 import { analyzeProject } from './prepare.js';
 import { produce } from './produce.js';
 import { displayPath, report } from './report.js';
@@ -20,7 +20,7 @@ import { displayPath, report } from './report.js';
 /** A private key file is 45 bytes; anything much larger is not one. */
 const MAX_KEY_FILE = 4096;
 
-export async function runImport(io: CliIO, opts: ProjectOptions, service: string, keyFile: string | undefined, o: { readonly dryRun?: boolean } = {}): Promise<number> {
+export async function runImport(io: CliIO, opts: ProjectOptions, service: string, keyFile: string | undefined, o: WriteOptions = {}): Promise<number> {
   const text = await readKeyText(io, keyFile);
   if (typeof text === 'number') return text;
   const raw = fromBase64Key(text.trim());
@@ -70,7 +70,7 @@ async function readKeyText(io: CliIO, keyFile: string | undefined): Promise<stri
   if (keyFile === undefined || keyFile === '-') {
     const text = io.readStdin ? await io.readStdin() : undefined;
     if (text === undefined) {
-      io.stderr('wg-compose: error: give the private key on stdin (wg-compose import SERVICE < key) or with --private-key-file FILE; it is never read from a terminal or the command line\n');
+      report(io, [error('WGC103', 'give the private key on stdin (wg-compose import SERVICE < key) or with --private-key-file FILE; it is never read from a terminal or the command line')]);
       return EXIT.usage;
     }
     return text.slice(0, MAX_KEY_FILE);

@@ -7,8 +7,23 @@ export interface CliIO {
   readonly cwd: string;
   /** stderr is a terminal: progress may redraw lines in place (`up`). Absent means no. */
   readonly stderrIsTTY?: boolean;
-  /** All of stdin (`import` reads a key there); undefined when stdin is a terminal. Absent: no stdin. */
+  /**
+   * All of stdin: the compose file of `-f -`, or the key `import` reads there. Read it once:
+   * the process's stdin has nothing left for a second call. undefined when stdin is a
+   * terminal; absent: there is no stdin.
+   */
   readonly readStdin?: () => Promise<string | undefined>;
+  /**
+   * The text of a file a diagnostic points into, for the source line shown under it (report.ts);
+   * undefined when it cannot be read. Absent: diagnostics are printed without excerpts.
+   */
+  readonly readSource?: (path: string) => string | undefined;
+}
+
+/** How a command that writes state runs; every field is optional and defaults to false. */
+export interface WriteOptions {
+  /** --dry-run: decide everything, print the plan (files with modes, commands), write nothing. */
+  readonly dryRun?: boolean;
 }
 
 /** Exit codes (DESIGN.md §1). */

@@ -12,7 +12,7 @@ import type { Analysis } from '../pipeline.js';
 import { extendPlan } from '../plan/plan.js';
 import { userdataPath } from '../state/paths.js';
 import { validateMobySpec } from '../validate/moby.js';
-import { EXIT, type CliIO } from './io.js';
+import { EXIT, type CliIO, type WriteOptions } from './io.js';
 import { analyzeProject } from './prepare.js';
 import { produce } from './produce.js';
 import { report } from './report.js';

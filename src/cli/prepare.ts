@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { error, warning, type Diagnostic } from '../diagnostics.js';
 import { clamp, fromBase64Key, publicKeyOf, toBase64 } from '../keys/derive.js';
-import { diskReader } from '../load/io.js';
+import { diskReader } from '../system/disk-reader.js';
 import type { ProjectOptions } from '../load/project-options.js';
 import { analyze, compile, lockfilePath, type Analysis, type Compiled } from '../pipeline.js';
 import { EMPTY_LOCK, parseLockfile, type Lockfile } from '../state/lockfile.js';

@@ -1,8 +1,8 @@
 // Compose's project options, shared by every command that reads compose files.
 import { Option, type Command } from 'commander';
 import type { ProjectOptions } from '../load/project-options.js';
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+import type { CliIO } from './io.js';
+import { collect } from './options.js';
 
 export function withProjectOptions(cmd: Command): Command {
   return cmd
@@ -13,9 +13,12 @@ export function withProjectOptions(cmd: Command): Command {
     .addOption(new Option('--profile <name>', 'enable services of a profile; repeatable (env COMPOSE_PROFILES)').argParser(collect).default([]));
 }
 
-export function projectOptions(o: Record<string, unknown>): ProjectOptions {
+/** The project options of a command's values; with `-f -`, standard input read as that file. */
+export async function projectOptions(io: CliIO, o: Record<string, unknown>): Promise<ProjectOptions> {
+  const files = (o['file'] as string[] | undefined) ?? [];
   return {
-    files: (o['file'] as string[] | undefined) ?? [],
+    files,
+    stdin: files.includes('-') && io.readStdin ? await io.readStdin() : undefined,
     projectName: o['projectName'] as string | undefined,
     projectDirectory: o['projectDirectory'] as string | undefined,
     envFiles: (o['envFile'] as string[] | undefined) ?? [],

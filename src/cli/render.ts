@@ -2,11 +2,11 @@
 // directory; public allocation in the lockfile. The state is applied (src/plan/apply.ts)
 // before anything is printed, so a stack on stdout always refers to configs that exist.
 import type { ProjectOptions } from '../load/project-options.js';
-import { EXIT, type CliIO } from './io.js';
+import { EXIT, type CliIO, type WriteOptions } from './io.js';
 import { analyzeProject } from './prepare.js';
 import { produce } from './produce.js';
 
-export async function runRender(io: CliIO, opts: ProjectOptions, o: { readonly dryRun?: boolean } = {}): Promise<number> {
+export async function runRender(io: CliIO, opts: ProjectOptions, o: WriteOptions = {}): Promise<number> {
   // The compose files first, without the lock: a project with errors creates no state at all.
   const analysis = analyzeProject(io, opts);
   if (typeof analysis === 'number') return analysis;

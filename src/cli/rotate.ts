@@ -10,12 +10,12 @@ import type { Analysis } from '../pipeline.js';
 import { extendPlan } from '../plan/plan.js';
 import { retireImportedKeys } from '../plan/state-plan.js';
 import { pairKey } from '../state/lockfile.js';
-import { EXIT, type CliIO } from './io.js';
+import { EXIT, type CliIO, type WriteOptions } from './io.js';
 import { analyzeProject } from './prepare.js';
 import { produce } from './produce.js';
 import { displayPath, report } from './report.js';
 
-export async function runRotate(io: CliIO, opts: ProjectOptions, target: string, o: { readonly dryRun?: boolean } = {}): Promise<number> {
+export async function runRotate(io: CliIO, opts: ProjectOptions, target: string, o: WriteOptions = {}): Promise<number> {
   const analysis = analyzeProject(io, opts);
   if (typeof analysis === 'number') return analysis;
   const what = resolveTarget(analysis, target);

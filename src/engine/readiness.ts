@@ -5,8 +5,7 @@
 // are not up (not started, or left out with `up -- SERVICE…`) are not waited for.
 import type { Topology } from '../topology/topology.js';
 
-/** Touched by templates/sidecar.sh once `wg-quick up` has configured addresses and routes; the healthcheck tests it too. */
-export const READY_FILE = '/run/wg-compose.ready';
+export { READY_FILE } from '../sidecar-contract.js';
 
 export interface Observation {
   /** The sidecar container's state (inspect's State.Status); undefined: no container yet. */

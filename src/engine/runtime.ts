@@ -1,7 +1,7 @@
 // The single-container CLI beside the compose engine (podman or docker), which `up` uses to
-// watch the sidecars: compose implementations have no common machine-readable `ps`, while
-// `ps -q --filter label=…`, `inspect` and `exec` are the same in both CLIs. Every call is
-// bounded in time, so a stuck engine cannot hang `up`.
+// see whether the sidecar image is there and to watch the sidecars: compose implementations
+// have no common machine-readable `ps`, while `ps -q --filter label=…`, `inspect` and `exec`
+// are the same in both CLIs. Every call is bounded in time, so a stuck engine cannot hang `up`.
 import { realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { execa } from 'execa';
@@ -40,8 +40,9 @@ function realpathSafe(p: string): string {
 }
 
 /**
- * podman for podman's compose and for a Docker API served by podman (healthchecks need it,
- * see drive() below); docker for Docker; otherwise whichever is on PATH.
+ * podman for podman's compose and for a Docker API served by podman (only podman's CLI can run
+ * the healthchecks podman never schedules without systemd: see watch.ts); docker for Docker;
+ * otherwise whichever is on PATH.
  */
 export function chooseRuntime(engine: readonly string[], env: Env, onPath: (cmd: string) => boolean, podmanApi: boolean): RuntimeKind | undefined {
   const head = basename(engine[0] ?? '');

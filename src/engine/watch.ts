@@ -11,12 +11,12 @@
 // sidecar's as soon as its ready file exists (the file the check tests, so it passes at
 // once), every other container's at its own interval, as the timer would have.
 import type { Topology } from '../topology/topology.js';
-import { parseHandshakes, peersToProbe, READY_FILE, type Observation } from './readiness.js';
+import { READY_FILE, ROLE_LABEL, SERVICE_LABEL } from '../sidecar-contract.js';
+import { parseHandshakes, peersToProbe, type Observation } from './readiness.js';
 import { execIn, projectContainers, runHealthcheck, type ContainerInfo, type Runtime } from './runtime.js';
 
-/** The labels the rendered stack puts on its sidecars (templates/sidecar.yml.hbs). */
-export const ROLE_LABEL = 'dev.wg-compose.role';
-export const SERVICE_LABEL = 'dev.wg-compose.service';
+/** The labels the rendered stack puts on its sidecars (templates/sidecar.yml.hbs gets them from the contract). */
+export { ROLE_LABEL, SERVICE_LABEL };
 
 /**
  * Run inside the sidecar: $1 the ready file, $2 the interface, then the peer addresses to

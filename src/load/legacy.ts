@@ -65,7 +65,7 @@ function fromV1Service(svc: JsonObject, diagnostics: Diagnostic[]): JsonObject {
       case 'log_opt':
         break; // folded below
       case 'volume_driver':
-        diagnostics.push(warning('WGC030', 'v1 volume_driver has no equivalent in the Compose Specification and is dropped', keyLoc(svc, k)));
+        diagnostics.push(warning('WGC033', 'v1 volume_driver has no equivalent in the Compose Specification and is dropped', keyLoc(svc, k)));
         break;
       default:
         copyKey(out, svc, k);

@@ -12,6 +12,8 @@ export interface ProjectOptions {
   readonly projectDirectory?: string | undefined;
   readonly envFiles: readonly string[];
   readonly profiles: readonly string[];
+  /** The compose file named `-` (compose's `-f -`), which the CLI read from standard input. */
+  readonly stdin?: string | undefined;
 }
 
 export interface Environment {

@@ -1,11 +1,12 @@
-// The handlebars templates in templates/, compiled once per process. Values are inserted
-// verbatim (noEscape: these are config files, not HTML); YAML templates pass every value
-// through the `json` helper so a value can never change the document's structure.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// The handlebars templates in templates/, compiled once per process. Their text comes from
+// src/generated/template-sources.ts, which the build makes from templates/ (scripts/
+// build-templates.mjs): rendering reads no file. Values are inserted verbatim (noEscape: these
+// are config files, not HTML); YAML templates pass every value through the `json` helper so a
+// value can never change the document's structure. Every template also gets the sidecar
+// contract (src/sidecar-contract.ts) as data: `@readyFile`, `@roleLabel`, `@serviceLabel`.
 import Handlebars from 'handlebars';
-
-const TEMPLATE_DIR = fileURLToPath(new URL('../../../templates/', import.meta.url));
+import { TEMPLATE_SOURCES } from '../generated/template-sources.js';
+import { SIDECAR_CONTRACT } from '../sidecar-contract.js';
 
 const hb = Handlebars.create();
 hb.registerHelper('json', (v: unknown) => JSON.stringify(v));
@@ -13,15 +14,21 @@ hb.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) 
 
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 
+function source(name: string): string {
+  const text = TEMPLATE_SOURCES[name];
+  if (text === undefined) throw new Error(`no template ${JSON.stringify(name)} in templates/ (rebuild after adding one)`);
+  return text;
+}
+
 export function template(name: string): Handlebars.TemplateDelegate {
   let t = cache.get(name);
   if (!t) {
-    t = hb.compile(readFileSync(`${TEMPLATE_DIR}${name}`, 'utf8'), { noEscape: true, strict: true });
+    const compiled = hb.compile(source(name), { noEscape: true, strict: true });
+    t = (context, options) => compiled(context, { ...options, data: { ...SIDECAR_CONTRACT, ...options?.data } });
     cache.set(name, t);
   }
   return t;
 }
 
-let script: string | undefined;
 /** templates/sidecar.sh: the sidecar's program, shared by the stack, the tunnel tests and the tools image. */
-export const sidecarScript = (): string => (script ??= readFileSync(`${TEMPLATE_DIR}sidecar.sh`, 'utf8'));
+export const sidecarScript = (): string => source('sidecar.sh');

@@ -47,7 +47,7 @@ const decode = (p: string): string[] =>
   p === '' ? [] : p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 
 /** `services.web.ports[0]` — how compose itself names a value in its messages. */
-export function displayPath(path: readonly string[]): string {
+export function modelPathText(path: readonly string[]): string {
   let out = '';
   for (const s of path) out += /^\d+$/.test(s) ? `[${s}]` : out === '' ? s : `.${s}`;
   return out || '(top level)';
@@ -83,7 +83,7 @@ export function toDiagnostics(errors: readonly AjvError[], root: Json, prefix: s
     const seen = new Set<string>();
     if (types.length > 0) {
       const uniq = [...new Set(types.flatMap((t) => t.split(',')))];
-      out.push(error(code, `${displayPath(path)} must be ${uniq.join(' or ')}`, locAtPath(root, path)));
+      out.push(error(code, `${modelPathText(path)} must be ${uniq.join(' or ')}`, locAtPath(root, path)));
     }
     for (const e of errs) {
       if (e.keyword === 'type') continue;
@@ -98,7 +98,7 @@ export function toDiagnostics(errors: readonly AjvError[], root: Json, prefix: s
 }
 
 function describe(e: AjvError, path: string[], root: Json, code: Code): Diagnostic {
-  const where = displayPath(path);
+  const where = modelPathText(path);
   switch (e.keyword) {
     case 'additionalProperties': {
       const prop = String(e.params['additionalProperty']);

@@ -9,7 +9,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CODES } from '../../src/diagnostics.js';
-import { project, runCli } from '../helpers/cli.js';
+import { fixedMaster, project, runCli } from '../helpers/cli.js';
 import { BIN, ROOT, checkJson, git, lockfile, where } from './support.js';
 
 const LINKED = `services:
@@ -375,6 +375,25 @@ test('check needs no master secret and creates no state, no lockfile, no file at
   assert.not.ok(existsSync(join(root, '.wg-compose')));
   assert.not.ok(existsSync(join(root, 'wg-compose.lock')));
   assert.equal(snapshot(root), before);
+});
+
+test('an imported private key readable by others is reported (WGC066), like the configs beside it', async () => {
+  const root = tree({ 'compose.yaml': LINKED });
+  const env = fixedMaster(root);
+  assert.is((await runCli(['render'], { cwd: root, env })).code, 0);
+  const key = Buffer.alloc(32, 9);
+  key[0]! &= 248;
+  key[31] = (key[31]! & 127) | 64;
+  const imp = await runCli(['import', 'api'], { cwd: root, env, stdin: `${key.toString('base64')}\n` });
+  assert.is(imp.code, 0, imp.stderr);
+  const dir = join(root, '.wg-compose', 'repo', 'imported');
+  const [file] = readdirSync(dir);
+  const clean = await checkJson([], root, env);
+  assert.equal(where(clean.report, 'WGC066'), [], 'render and import write 0600');
+  chmodSync(join(dir, file!), 0o644);
+  const loose = await checkJson([], root, env);
+  assert.is(loose.code, 1);
+  assert.equal(where(loose.report, 'WGC066'), [`error .wg-compose/repo/imported/${file}:1:1`]);
 });
 
 test('check leaves an existing state directory as it was, even one with loose modes', async () => {

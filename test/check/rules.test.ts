@@ -285,12 +285,12 @@ test('WGC066 the master secret named by WG_COMPOSE_MASTER_KEY_FILE, readable by 
   assert.equal(good.report.diagnostics, []);
 });
 
-test('WGC060 a symbolic link in the state directory: reported; a regular file is not', async () => {
+test('WGC067 a symbolic link in the state directory: reported; a regular file is not', async () => {
   const dir = inP({ 'compose.yaml': LINKED, 'wg-compose.lock': LINKED_LOCK });
   STATE_FILES(dir);
   symlinkSync('/etc/hostname', join(dir, '.wg-compose', 'p', 'api.conf'));
   const { code, report } = await checkJson(['compose.yaml'], dir);
-  assert.equal(where(report, 'WGC060'), ['error .wg-compose/p/api.conf:1:1']);
+  assert.equal(where(report, 'WGC067'), ['error .wg-compose/p/api.conf:1:1']);
   assert.is(code, 1);
 });
 

@@ -1,5 +1,5 @@
 // Runs the real CLI in-process with captured output, a chosen directory and environment.
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -10,7 +10,8 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; stdin?: string }): Promise<CliResult> {
+/** With `sources`, diagnostics quote their source line as the real command does (bin/wg-compose.js). */
+export async function runCli(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; stdin?: string; sources?: boolean }): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
@@ -23,6 +24,7 @@ export async function runCli(args: string[], opts: { cwd: string; env?: Record<s
     env: opts.env ?? {},
     cwd: opts.cwd,
     readStdin: async () => opts.stdin,
+    ...(opts.sources ? { readSource: (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined) } : {}),
   });
   return { code, stdout, stderr };
 }

@@ -113,7 +113,7 @@ test('v1: log_driver and log_opt become logging: {driver, options}, with positio
 test('v1: volume_driver is dropped with a warning at its key', () => {
   const r = toSpec(yaml(F, 'web:\n  image: a\n  volume_driver: flocker\n'));
   assert.equal(plain(get(r.doc, 'services', 'web')), { image: 'a' });
-  assert.equal(codes(r.diagnostics), ['WGC030@3:3']);
+  assert.equal(codes(r.diagnostics), ['WGC033@3:3']);
   assert.is(r.diagnostics[0]!.severity, 'warning');
 });
 

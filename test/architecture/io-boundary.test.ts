@@ -1,0 +1,62 @@
+// The I/O boundary (DESIGN.md §2): the pure stages — load, model, topology, keys, render, moby —
+// import no file system, no process runner. Walks the compiled modules of those folders and
+// every module they reach (static imports, re-exports, import() and require), and fails when
+// any of them imports fs, child_process or execa, directly or through a module elsewhere.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const DIST = fileURLToPath(new URL('../../src/', import.meta.url));
+export const CORE = ['load', 'model', 'topology', 'keys', 'render', 'moby'];
+const FORBIDDEN = /^(node:)?(fs|fs\/promises|child_process)$|^execa(\/|$)/;
+const SPECIFIERS = /\b(?:import|export)\s[^;]*?\sfrom\s*['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/gs;
+
+/** Each forbidden import reached from the folders' modules, as the chain of files that leads to it. */
+export function boundaryViolations(root: string, folders: readonly string[]): string[] {
+  const violations: string[] = [];
+  const seen = new Set<string>();
+  const visit = (file: string, chain: readonly string[]): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const here = [...chain, relative(root, file)];
+    for (const m of readFileSync(file, 'utf8').matchAll(SPECIFIERS)) {
+      const spec = (m[1] ?? m[2] ?? m[3] ?? m[4])!;
+      if (spec.startsWith('.')) visit(resolve(dirname(file), spec), here);
+      else if (FORBIDDEN.test(spec)) violations.push(`${here.join(' → ')} imports ${spec}`);
+    }
+  };
+  for (const folder of folders) {
+    const dir = join(root, folder);
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.js')).sort()) visit(join(dir, f), []);
+  }
+  return violations;
+}
+
+test('load, model, topology, keys, render and moby import no fs, child_process or execa, directly or indirectly', () => {
+  for (const folder of CORE) assert.ok(existsSync(join(DIST, folder)), `${folder} is built`);
+  assert.equal(boundaryViolations(DIST, CORE), []);
+});
+
+test('the walk finds a direct import, one through a module outside the folders, a re-export and a dynamic import', () => {
+  const root = mkdtempSync(join(tmpdir(), 'wgc-arch-'));
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  };
+  write('core/a.js', "import { x } from '../edge/helper.js';\nexport const a = x;\n");
+  write('core/b.js', "export { readFileSync } from 'node:fs';\n");
+  write('core/c.js', "export const c = async () => (await import('../edge/run.js')).run;\n");
+  write('core/clean.js', "import { join } from 'node:path';\nimport { a } from './a.js';\nexport const d = join(a);\n");
+  write('edge/helper.js', "import {\n  spawnSync,\n} from 'child_process';\nexport const x = spawnSync;\n");
+  write('edge/run.js', "import { execa } from 'execa';\nexport const run = execa;\n");
+  assert.equal(boundaryViolations(root, ['core']), [
+    'core/a.js → edge/helper.js imports child_process',
+    'core/b.js imports node:fs',
+    'core/c.js → edge/run.js imports execa',
+  ]);
+});
+
+test.run();
