@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { goArch, parseBuilder, planBuild, probeSaysExists, type Argv, type Builder } from '../build/builders.js';
-import { shellQuote } from '../system/command-line.js';
+import { shellQuote } from '../system/shell-quote.js';
 import {
   IMAGE_KINDS,
   IMAGE_REPOSITORIES,

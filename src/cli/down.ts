@@ -10,7 +10,7 @@ import { makePlan } from '../plan/plan.js';
 import { configDir, stackPath, stateDir } from '../state/paths.js';
 import type { Argv } from '../engine/detect.js';
 import { downCommands, joinerLevels } from '../engine/commands.js';
-import { shellQuote } from '../system/command-line.js';
+import { shellQuote } from '../system/shell-quote.js';
 import { EXIT, type CliIO } from './io.js';
 import { analyzeProject, prepareAnalyzed } from './prepare.js';
 import { printPlan } from './produce.js';

@@ -7,7 +7,7 @@ import { extendPlan } from '../plan/plan.js';
 import { stackPath } from '../state/paths.js';
 import type { Topology } from '../topology/topology.js';
 import { upCommand } from '../engine/commands.js';
-import { shellQuote } from '../system/command-line.js';
+import { shellQuote } from '../system/shell-quote.js';
 import type { Argv } from '../engine/detect.js';
 import { startEngine, type EngineResult, type EngineRun } from '../engine/run.js';
 import { createProgress } from '../engine/progress.js';

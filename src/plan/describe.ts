@@ -1,7 +1,7 @@
 // `--dry-run`: a Plan as text, one line per step in the order apply takes them. File steps
 // are shell comments and commands are shell lines, so what is printed can be read as a script
 // of what a real run executes. Paths and modes only: content (keys) is never printed.
-import { shellQuote } from '../system/command-line.js';
+import { shellQuote } from '../system/shell-quote.js';
 import type { FileWrite, Plan } from './plan.js';
 
 export interface DescribeContext {

@@ -23,8 +23,3 @@ export function findExecutable(command: string, env: Readonly<Record<string, str
   }
   return undefined;
 }
-
-/** POSIX shell quoting for printed commands: a reader can paste them as they are. */
-export function shellQuote(argv: readonly string[]): string {
-  return argv.map((a) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
-}

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { goArch, parseBuilder, planBuild, type BuilderKind } from '../../src/build/builders.js';
-import { shellQuote } from '../../src/system/command-line.js';
+import { shellQuote } from '../../src/system/shell-quote.js';
 import { IMAGE_REPOSITORIES, PACKAGE_ROOT, contextHash, readContext, readStaged, shortHash, stageContext } from '../../src/build/context.js';
 import { DEFAULT_IMAGE } from '../../src/model/settings.js';
 import { runCli } from '../helpers/cli.js';

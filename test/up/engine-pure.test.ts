@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { downCommands, joinerLevels, upCommand, type EngineTarget } from '../../src/engine/commands.js';
-import { shellQuote } from '../../src/system/command-line.js';
+import { shellQuote } from '../../src/system/shell-quote.js';
 import { detectEngine, ENGINE_CANDIDATES, splitCommand, type Argv } from '../../src/engine/detect.js';
 import { createProgress } from '../../src/engine/progress.js';
 import { assess, describe, parseHandshakes, peersToProbe, type Observation } from '../../src/engine/readiness.js';
