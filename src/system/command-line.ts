@@ -1,5 +1,5 @@
-// Finding and printing external commands, shared by the image builders and the compose
-// engines: the same PATH rules and the same quoting wherever wg-compose runs a tool.
+// Finding external commands on PATH, shared by the image builders and the compose engines:
+// the same rules wherever wg-compose runs a tool (printing them: src/system/shell-quote.ts).
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
