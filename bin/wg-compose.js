@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The wg-compose command: a thin shell over main() (src/cli/main.ts), built into dist/ by `npm run build`.
 // `check` (commit hooks) first tries its quick way in, which loads neither commander nor main.
-import { readFileSync, statSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { quickCheck } from '../dist/src/cli/check-entry.js';
+import { readBounded } from '../dist/src/system/bounded-read.js';
 
 // stdout is written synchronously, even to a pipe: node would queue in memory whatever a slower
 // reader has not taken yet, and a rendered stack of 10,000 services is 50 MB.
@@ -35,13 +36,11 @@ const io = {
     for await (const chunk of process.stdin) text += chunk;
     return text;
   },
-  // For the source line under a diagnostic; a file larger than the loader reads is not quoted.
+  // For the source line under a diagnostic, read as the loader reads input: bounded, a regular
+  // file, never a state file (so no excerpt can quote a key).
   readSource: (path) => {
-    try {
-      return statSync(path).size <= 8 * 1024 * 1024 ? readFileSync(path, 'utf8') : undefined;
-    } catch {
-      return undefined;
-    }
+    const r = readBounded(path, 8 * 1024 * 1024, process.env);
+    return r.ok ? r.text : undefined;
   },
 };
 process.exitCode = (await quickCheck(argv, io)) ?? (await (await import('../dist/src/cli/main.js')).main(argv, io));

@@ -7,7 +7,7 @@ import { runChecks } from '../check/check.js';
 import { toJson, toSarif, type OutputContext } from '../check/formats.js';
 import { findTargets } from '../check/targets.js';
 import { dedupe, sortDiagnostics } from '../diagnostics.js';
-import { diskReader } from '../system/disk-reader.js';
+import { diskReaderFor } from '../system/disk-reader.js';
 import type { CheckCliOptions } from './check-options.js';
 import { EXIT, type CliIO } from './io.js';
 import { displayPath, textReporter } from './report.js';
@@ -15,7 +15,7 @@ import { displayPath, textReporter } from './report.js';
 const PACKAGE_ROOT = new URL('../../../', import.meta.url);
 
 export function runCheck(io: CliIO, paths: readonly string[], o: CheckCliOptions): number {
-  const envr = { cwd: io.cwd, env: io.env, reader: diskReader };
+  const envr = { cwd: io.cwd, env: io.env, reader: diskReaderFor(io.env) };
   const found = findTargets(paths, envr);
   if (found.missing.length > 0) {
     for (const m of found.missing) io.stderr(`wg-compose check: no such file or directory: ${m}\n`);

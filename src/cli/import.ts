@@ -4,7 +4,7 @@
 // next `rotate SERVICE`, which returns it to a derived key; the lockfile records its public
 // key and that it is imported. The key comes from a file or from stdin, never from the command
 // line (where `ps` and shell history would see it), and is never printed.
-import { readFileSync, statSync } from 'node:fs';
+import { readBounded } from '../system/bounded-read.js';
 import { resolve } from 'node:path';
 import { error } from '../diagnostics.js';
 import { clamp, fromBase64Key, publicKeyOf, toBase64 } from '../keys/derive.js';
@@ -76,14 +76,8 @@ async function readKeyText(io: CliIO, keyFile: string | undefined): Promise<stri
     return text.slice(0, MAX_KEY_FILE);
   }
   const path = resolve(io.cwd, keyFile);
-  try {
-    if (statSync(path).size > MAX_KEY_FILE) {
-      report(io, [error('WGC102', `${displayPath(io.cwd, path)} is too large to be a private key`)]);
-      return EXIT.input;
-    }
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    report(io, [error('WGC102', `cannot read ${displayPath(io.cwd, path)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`)]);
-    return EXIT.input;
-  }
+  const read = readBounded(path, MAX_KEY_FILE, io.env);
+  if (read.ok) return read.text;
+  report(io, [error('WGC102', read.message.startsWith('larger') ? `${displayPath(io.cwd, path)} is too large to be a private key` : `cannot read ${displayPath(io.cwd, path)}: ${read.message}`)]);
+  return EXIT.input;
 }

@@ -2,10 +2,11 @@
 // master secret and any imported keys (the I/O the pure stages are given), then compile.
 // Diagnostics are printed here; callers get a result or an exit code. Reads only: what a
 // command writes goes through a plan (src/cli/produce.ts).
-import { existsSync, readFileSync } from 'node:fs';
 import { error, warning, type Diagnostic } from '../diagnostics.js';
 import { clamp, fromBase64Key, publicKeyOf, toBase64 } from '../keys/derive.js';
-import { diskReader } from '../system/disk-reader.js';
+import { MAX_FILE_BYTES } from '../load/io.js';
+import { readBounded } from '../system/bounded-read.js';
+import { diskReaderFor } from '../system/disk-reader.js';
 import type { ProjectOptions } from '../load/project-options.js';
 import { analyze, compile, lockfilePath, type Analysis, type Compiled } from '../pipeline.js';
 import { EMPTY_LOCK, parseLockfile, type Lockfile } from '../state/lockfile.js';
@@ -40,7 +41,7 @@ export async function prepare(io: CliIO, opts: ProjectOptions, createState: bool
 
 /** The first half alone: the analysis, or the exit code once its diagnostics are printed. */
 export function analyzeProject(io: CliIO, opts: ProjectOptions): Analysis | number {
-  const { analysis, diagnostics } = analyze(opts, { cwd: io.cwd, env: io.env, reader: diskReader });
+  const { analysis, diagnostics } = analyze(opts, { cwd: io.cwd, env: io.env, reader: diskReaderFor(io.env) });
   if (report(io, diagnostics) || !analysis) return EXIT.input;
   return analysis;
 }
@@ -52,9 +53,16 @@ export function analyzeProject(io: CliIO, opts: ProjectOptions): Analysis | numb
 export async function prepareAnalyzed(io: CliIO, analysis: Analysis, createState: boolean, changes: PrepareChanges = {}): Promise<Prepared | number> {
   const lockPath = lockfilePath(analysis.project);
   let previousLock = EMPTY_LOCK;
-  const lockExisted = existsSync(lockPath);
-  if (lockExisted) {
-    const parsed = parseLockfile(readFileSync(lockPath, 'utf8'), lockPath);
+  // Bounded, a regular file, never a state file: a lockfile linked to the master must not
+  // have its first bytes quoted by a JSON error (src/system/bounded-read.ts).
+  const read = readBounded(lockPath, MAX_FILE_BYTES, io.env);
+  const lockExisted = read.ok || read.reason !== 'missing';
+  if (!read.ok && lockExisted) {
+    report(io, [error('WGC061', `lockfile ${read.message}`, undefined, `remove ${lockPath} or put the lockfile render wrote back`)]);
+    return EXIT.input;
+  }
+  if (read.ok) {
+    const parsed = parseLockfile(read.text, lockPath);
     if (report(io, parsed.diagnostics)) return EXIT.input;
     previousLock = parsed.lock;
   }

@@ -1,20 +1,18 @@
 // The real file system behind the core's reader interfaces (src/load/io.ts): the only reader
 // that touches the disk, handed to the core by the CLI shell.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { MAX_FILE_BYTES, type TreeReader } from '../load/io.js';
+import { readBounded } from './bounded-read.js';
 
-export const diskReader: TreeReader = {
+/**
+ * Compose files, env files and extends targets as the user's environment names them: bounded,
+ * regular files only, never a state file (src/system/bounded-read.ts).
+ */
+export const diskReaderFor = (env: Readonly<Record<string, string | undefined>>): TreeReader => ({
   read(path) {
-    try {
-      const st = statSync(path);
-      if (st.isDirectory()) return { ok: false, reason: 'unreadable', message: 'is a directory' };
-      if (st.size > MAX_FILE_BYTES) return { ok: false, reason: 'unreadable', message: `larger than ${MAX_FILE_BYTES} bytes` };
-      return { ok: true, text: readFileSync(path, 'utf8') };
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: false, reason: 'missing', message: 'no such file' };
-      return { ok: false, reason: 'unreadable', message: code ?? String(e) };
-    }
+    const r = readBounded(path, MAX_FILE_BYTES, env);
+    if (r.ok) return r;
+    return { ok: false, reason: r.reason === 'missing' ? 'missing' : 'unreadable', message: r.message };
   },
   isFile(path) {
     try {
@@ -38,4 +36,4 @@ export const diskReader: TreeReader = {
       return undefined;
     }
   },
-};
+});

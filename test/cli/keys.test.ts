@@ -217,7 +217,7 @@ test('import refuses bad keys and unknown services, never echoing the input', as
   assert.match(noStdin.stderr, /give the private key on stdin/);
   const missing = await runCli(['import', 'db', '--private-key-file', 'nope.key'], { cwd: dir, env });
   assert.is(missing.code, 1);
-  assert.match(missing.stderr, /error WGC102: cannot read nope\.key: ENOENT/);
+  assert.match(missing.stderr, /error WGC102: cannot read nope\.key: no such file/);
   const unknown = await runCli(['import', 'nope'], { cwd: dir, env, stdin: toBase64(new Uint8Array(32)) });
   assert.is(unknown.code, 1);
   assert.match(unknown.stderr, /error WGC101: no service "nope" in this project/);

@@ -1,8 +1,9 @@
 // Runs the real CLI in-process with captured output, a chosen directory and environment.
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { main } from '../../src/cli/main.js';
+import { readBounded } from '../../src/system/bounded-read.js';
 
 export interface CliResult {
   code: number;
@@ -24,9 +25,15 @@ export async function runCli(args: string[], opts: { cwd: string; env?: Record<s
     env: opts.env ?? {},
     cwd: opts.cwd,
     readStdin: async () => opts.stdin,
-    ...(opts.sources ? { readSource: (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined) } : {}),
+    ...(opts.sources ? { readSource: (path: string) => sourceOf(path, opts.env ?? {}) } : {}),
   });
   return { code, stdout, stderr };
+}
+
+/** As bin/wg-compose.js reads a diagnostic's source line. */
+function sourceOf(path: string, env: Record<string, string | undefined>): string | undefined {
+  const r = readBounded(path, 8 * 1024 * 1024, env);
+  return r.ok ? r.text : undefined;
 }
 
 /** A fresh directory holding the given files (paths relative to it). */
