@@ -63,7 +63,7 @@ export const CODES = {
   WGC064: 'no lockfile yet',
   WGC065: 'state directory or key file tracked by git or not ignored',
   WGC066: 'secret file readable by others',
-  WGC067: 'symbolic link or other non-regular file where state belongs',
+  WGC067: 'unsafe state path: a symbolic link, not a regular file or directory, or not yours alone',
   // moby: the LinuxKit image spec
   WGC070: 'compose feature not supported in the LinuxKit output',
   WGC071: 'service without an image is left out of the LinuxKit output',

@@ -67,7 +67,7 @@ export async function prepareAnalyzed(io: CliIO, analysis: Analysis, createState
     previousLock = parsed.lock;
   }
 
-  const master = loadMaster(analysis.project.projectDir, io.env, createState);
+  const master = loadMaster(analysis.project.projectDir, analysis.project.name, io.env, createState);
   if (!master.ok) {
     report(io, [error('WGC060', master.message)]);
     return EXIT.input;

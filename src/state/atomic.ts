@@ -5,6 +5,7 @@ import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, ren
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { syncFileSystem } from '../system/syncfs.js';
+import { distrust } from './trust.js';
 import { step } from './write-steps.js';
 
 export class UnsafePathError extends Error {}
@@ -35,9 +36,14 @@ export function ensurePrivateDir(path: string): void {
       assertNotLink(path, 'dir');
     }
   }
+  // Another user's directory, or one others can write, is not ours to tighten and write keys
+  // into: they could have put keys there (src/state/trust.ts).
+  const st = lstatSync(path);
+  const why = distrust(st);
+  if (why) throw new UnsafePathError(`${path} ${why}: another user could have put keys there; if it is yours, run chmod 700 ${path} (and chown it to yourself), else remove it`);
   // umask may have cleared bits we did not ask to set (never added any); an existing
-  // directory may have been opened up by hand.
-  if ((lstatSync(path).mode & 0o777) !== 0o700) chmodSync(path, 0o700);
+  // directory of ours may have been opened up for reading by hand.
+  if ((st.mode & 0o777) !== 0o700) chmodSync(path, 0o700);
 }
 
 function fsyncDir(dir: string): void {

@@ -1,9 +1,10 @@
 // Reading the state directory: the master secret and imported keys, never through a symlink.
 // Where its files are is src/state/paths.ts; writing them is src/plan/apply.ts's alone.
 import { randomBytes } from 'node:crypto';
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, type Stats } from 'node:fs';
 import { readRegularFile } from './files.js';
-import { importedKeyPath, MASTER_ENV, masterPath } from './paths.js';
+import { configDir, importedDir, importedKeyPath, MASTER_ENV, masterPath, stateDir } from './paths.js';
+import { distrust, untrustedDir, untrustedNamedMaster } from './trust.js';
 
 export type MasterResult =
   | {
@@ -29,6 +30,8 @@ function readMaster(path: string, allowLink: boolean): MasterResult {
   try {
     const st = lstatSync(path);
     if (st.isSymbolicLink() && !allowLink) return { ok: false, message: `${path} is a symbolic link; refusing to use it` };
+    const why = allowLink ? untrustedNamedMaster(path) : ownMasterDistrust(path, st);
+    if (why) return { ok: false, message: why };
     if ((st.mode & 0o077) !== 0) warnings.push(`${path} is readable by others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 ${path}`);
     buf = readFileSync(path);
   } catch (e) {
@@ -39,12 +42,20 @@ function readMaster(path: string, allowLink: boolean): MasterResult {
   return { ok: true, secret, create: undefined, source: path, warnings };
 }
 
+function ownMasterDistrust(path: string, st: Stats): string | undefined {
+  const why = distrust(st);
+  return why && `${path} ${why}: another user could have chosen it; if it is yours, run chmod 600 ${path}, else remove it`;
+}
+
 /**
  * Reads the master secret. When there is none and `create` is set, draws a new one and says
  * which file to create: the plan creates it, first (src/plan/plan.ts), so a dry run draws a
  * secret it never writes and nothing derived is ever on disk without its master.
  */
-export function loadMaster(projectDir: string, env: Readonly<Record<string, string | undefined>>, create: boolean): MasterResult {
+export function loadMaster(projectDir: string, project: string, env: Readonly<Record<string, string | undefined>>, create: boolean): MasterResult {
+  // The directories the keys and configs live in, whoever holds the master.
+  const untrusted = untrustedDir([stateDir(projectDir), configDir(projectDir, project), importedDir(projectDir, project)]);
+  if (untrusted) return { ok: false, message: untrusted };
   const fromEnv = env[MASTER_ENV];
   // A file the user names may be a link (into a secrets mount, say); ours may not.
   if (fromEnv) return readMaster(fromEnv, true);
