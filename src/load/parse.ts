@@ -14,6 +14,14 @@ export const LIMITS = {
   /** Values produced by expanding aliases; an alias bomb multiplies this exponentially. */
   aliasNodes: 1_000_000,
   /**
+   * All the work of converting one file: every value made and every key a merge (`<<`)
+   * copies. A merge-key bomb copies ever larger mappings with few aliases; 10,000 services
+   * with a `<<: *defaults` each stay under a million.
+   */
+  work: 4_000_000,
+  /** Characters of strings that aliases repeat: `[*a × 2000]` of a 1 MB string is 2 GB. */
+  aliasChars: 16 * 1024 * 1024,
+  /**
    * YAML tokens in one file, counted by the lexer (fast, and in constant memory) before the
    * document is built: the document costs up to ~400 bytes per token. 10,000 services with
    * three links each are ~480,000 tokens; a million tokens caps the parse near 500 MB.

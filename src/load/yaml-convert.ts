@@ -1,7 +1,7 @@
 // The yaml library's node tree → plain located values (src/load/parse.ts parses): every value
 // keeps its position, merge keys (`<<`, which go-yaml and therefore compose honour) follow
 // YAML 1.1 precedence, and alias expansion and nesting are bounded (LIMITS).
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, visit, type Alias, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import { error, type Diagnostic, type Pos } from '../diagnostics.js';
 import { keyLoc, locateMap, locateSeq, setItemLoc, setKeyLoc, valueLoc, type Json, type JsonObject } from './located.js';
 import { LIMITS } from './parse.js';
@@ -10,23 +10,62 @@ export class LimitExceeded extends Error {}
 
 export class Converter {
   private aliasNodes = 0;
+  private work = 0;
+  private aliasChars = 0;
   /** Duplicate keys found (each reported): the file's value is then void. */
   duplicates = 0;
+  /**
+   * Anchor name → its nodes in document order, made once: the yaml library's Alias.resolve
+   * walks the whole document for every alias (100,000 values and a few thousand aliases took
+   * tens of seconds).
+   */
+  private readonly anchors = new Map<string, { at: number; node: Node }[]>();
 
   constructor(
-    private readonly doc: Document.Parsed,
+    doc: Document.Parsed,
     private readonly pos: (offset: number | undefined) => Pos,
     private readonly diagnostics: Diagnostic[],
-  ) {}
+  ) {
+    visit(doc, {
+      Node: (_key, node) => {
+        const anchor = (node as { anchor?: string }).anchor;
+        if (anchor === undefined) return;
+        const list = this.anchors.get(anchor) ?? [];
+        list.push({ at: (node as Node).range?.[0] ?? 0, node: node as Node });
+        this.anchors.set(anchor, list);
+      },
+    });
+  }
+
+  /** As YAML defines an alias: the last node before it with that anchor. */
+  private resolve(alias: Alias): Node | undefined {
+    const list = this.anchors.get(alias.source);
+    const at = alias.range?.[0] ?? Infinity;
+    if (!list) return undefined;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.at < at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 ? list[lo - 1]!.node : undefined;
+  }
+
+  private spend(units: number): void {
+    this.work += units;
+    if (this.work > LIMITS.work) throw new LimitExceeded(`converting it takes more than ${LIMITS.work} steps (a merge-key or alias bomb?)`);
+  }
 
   convert(node: unknown, depth: number, viaAlias: boolean): Json {
+    this.spend(1);
     if (depth > LIMITS.depth) throw new LimitExceeded(`nesting deeper than ${LIMITS.depth} levels`);
     if (viaAlias && ++this.aliasNodes > LIMITS.aliasNodes) {
       throw new LimitExceeded(`aliases expand to more than ${LIMITS.aliasNodes} values (an alias bomb?)`);
     }
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
-      const target = node.resolve(this.doc);
+      const target = this.resolve(node);
       if (!target) {
         this.diagnostics.push(error('WGC002', `unknown alias *${node.source}`, this.pos(node.range?.[0])));
         return null;
@@ -39,7 +78,11 @@ export class Converter {
       if (typeof node.value === 'number' && node.type === 'PLAIN' && /^[-+]?0[0-7]+$/.test(node.source ?? '')) {
         return parseInt(node.source!, 8);
       }
-      return scalarValue(node.value);
+      const value = scalarValue(node.value);
+      if (viaAlias && typeof value === 'string' && (this.aliasChars += value.length) > LIMITS.aliasChars) {
+        throw new LimitExceeded(`aliases repeat more than ${LIMITS.aliasChars} characters of text`);
+      }
+      return value;
     }
     if (isSeq(node)) return this.seq(node, depth, viaAlias);
     if (isMap(node)) return this.map(node, depth, viaAlias);
@@ -103,7 +146,9 @@ export class Converter {
         this.diagnostics.push(error('WGC002', 'merge key << expects a mapping or a list of mappings', this.pos((s as Node | null)?.range?.[0] ?? m.range?.[0])));
         continue;
       }
-      for (const k of Object.keys(merged)) {
+      const keys = Object.keys(merged);
+      this.spend(keys.length);
+      for (const k of keys) {
         if (Object.hasOwn(out, k)) continue;
         out[k] = merged[k]!;
         const fallback = this.pos(m.range?.[0]);
