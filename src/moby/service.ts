@@ -4,6 +4,7 @@
 // file), or reported as not supported at its own line: never dropped silently.
 import { warning, type Diagnostic } from '../diagnostics.js';
 import { isObject, keyLoc, type Json, type JsonObject } from '../load/located.js';
+import { splitCommand } from '../system/shell-words.js';
 
 /** Root of the named volumes on the node (LinuxKit's /var is where persistent disks mount). */
 export const VOLUME_ROOT = '/var/lib/wg-compose/volumes';
@@ -175,40 +176,6 @@ function volumeMount(v: Json): { type: string; source: string | undefined; targe
   const [source, target, mode] = parts as [string, string, string | undefined];
   const type = /^[./~]/.test(source) ? 'bind' : 'volume';
   return { type, source, target, readOnly: (mode ?? '').split(',').includes('ro') };
-}
-
-/**
- * Splits a command string as compose does (shell words: quotes group, backslash escapes),
- * without expanding anything: there is no shell in between.
- */
-export function splitCommand(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let has = false;
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i]!;
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else if (ch === '\\' && quote === '"' && i + 1 < s.length && '"\\$`'.includes(s[i + 1]!)) cur += s[++i];
-      else cur += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      has = true;
-    } else if (ch === '\\' && i + 1 < s.length) {
-      cur += s[++i];
-      has = true;
-    } else if (/\s/.test(ch)) {
-      if (has || cur) out.push(cur);
-      cur = '';
-      has = false;
-    } else {
-      cur += ch;
-      has = true;
-    }
-  }
-  if (has || cur) out.push(cur);
-  return out;
 }
 
 export function serviceEntry(c: ServiceContext): ServiceResult {
