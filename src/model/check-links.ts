@@ -43,9 +43,8 @@ export function checkLinks(view: ModelView): Diagnostic[] {
  */
 function checkCycles(view: ModelView, ds: Diagnostic[]): void {
   const edges = (s: ServiceView): { to: string; link: (typeof s.links)[number] | undefined }[] => {
-    const dep = s.raw['depends_on'];
-    const deps = Array.isArray(dep) ? dep.map(String) : isObject(dep) ? Object.keys(dep) : [];
-    return [...s.links.map((l) => ({ to: l.target, link: l as (typeof s.links)[number] | undefined })), ...deps.map((d) => ({ to: d, link: undefined }))];
+    const deps = s.canonical.dependsOn;
+    return [...s.links.map((l) => ({ to: l.target, link: l as (typeof s.links)[number] | undefined })), ...deps.map((d) => ({ to: d.service, link: undefined }))];
   };
   const state = new Map<string, 'active' | 'done'>();
   // Depth-first, with an explicit stack of frames rather than recursion: a chain of 20,000

@@ -6,7 +6,10 @@
 import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
 import { isObject, type Json, type JsonObject } from '../load/located.js';
-import { parseLink } from '../model/model.js';
+import { partitionKeys } from '../model/canonical/key-values.js';
+import { withHosts } from '../model/canonical/extra-hosts.js';
+import type { NetworkAttachment } from '../model/canonical/networks.js';
+import { viewOf, type ServiceView } from '../model/model.js';
 import { namespaceName, secretName, sidecarName } from '../model/names.js';
 import type { Settings } from '../model/settings.js';
 import { formatPrefix } from '../topology/cidr.js';
@@ -47,6 +50,8 @@ export interface StackInput {
 /** The stack's text; with a sink, handed to it in pieces instead (and '' returned). */
 export function renderStack(input: StackInput, sink?: (piece: string) => void): string {
   const { model, topology } = input;
+  // The long forms of each service (the raw model is what is written back).
+  const view = viewOf(model, new Set());
   const out = obj();
   // No top-level `name:`: docker-compose 1.x rejects it, and the engine is given the project
   // name (-p) by whoever runs the stack; the header comment records it.
@@ -54,12 +59,12 @@ export function renderStack(input: StackInput, sink?: (piece: string) => void): 
   const rawServices = isObject(model['services']) ? model['services'] : obj();
   for (const name of Object.keys(rawServices)) {
     const svc = rawServices[name];
-    const node = topology.nodes.get(name);
-    if (!node || !isObject(svc)) {
+    const sv = view.services.get(name);
+    if (!topology.nodes.has(name) || !sv) {
       services[name] = svc ?? null;
       continue;
     }
-    const parts = splitService(name, svc, input);
+    const parts = splitService(sv, input);
     services[name] = parts.app;
     services[namespaceName(name)] = parts.namespace;
     services[sidecarName(name)] = parts.sidecar;
@@ -84,7 +89,8 @@ export function renderStack(input: StackInput, sink?: (piece: string) => void): 
   return stringifyStack(out, comment, escapeDollars, sink);
 }
 
-function splitService(name: string, svc: JsonObject, input: StackInput): { app: JsonObject; namespace: JsonObject; sidecar: JsonObject } {
+function splitService(sv: ServiceView, input: StackInput): { app: JsonObject; namespace: JsonObject; sidecar: JsonObject } {
+  const { name, raw: svc, canonical } = sv;
   const node = input.topology.nodes.get(name)!;
   const { settings } = input;
   const parts = sidecarParts(name, settings);
@@ -96,7 +102,7 @@ function splitService(name: string, svc: JsonObject, input: StackInput): { app: 
     if (key === 'links') continue;
     if ((NAMESPACE_ATTRIBUTES as readonly string[]).includes(key)) continue;
     if (key === 'sysctls') {
-      const { net, other } = splitSysctls(svc[key]!);
+      const { yes: net, no: other } = partitionKeys(canonical.sysctls, (k) => k.startsWith('net.'));
       if (net) namespace['sysctls'] = net;
       if (other) app['sysctls'] = other;
       continue;
@@ -109,11 +115,11 @@ function splitService(name: string, svc: JsonObject, input: StackInput): { app: 
   }
   // x-wireguard.host is the name peers dial: make the engine's DNS answer it on every network
   // the service is on, as it answers the service's own name.
-  const wg = svc['x-wireguard'];
-  const dialName = isObject(wg) && typeof wg['host'] === 'string' ? [wg['host']] : [];
-  if (!Object.hasOwn(svc, 'network_mode')) namespace['networks'] = networksWithAlias(svc['networks'], [name, ...dialName]);
-  const hosts = extraHosts(svc['extra_hosts'], node.hosts);
-  if (Array.isArray(hosts) ? hosts.length > 0 : Object.keys(hosts as JsonObject).length > 0) namespace['extra_hosts'] = hosts;
+  const host = sv.wireguard?.['host'];
+  const dialName = typeof host === 'string' ? [host] : [];
+  if (!Object.hasOwn(svc, 'network_mode')) namespace['networks'] = networksWithAlias(canonical.networks, [name, ...dialName]);
+  const hosts = withHosts(canonical.extraHosts, node.hosts);
+  if (hosts !== undefined) namespace['extra_hosts'] = hosts;
 
   // The infrastructure of a profiled service starts only with it.
   if (Object.hasOwn(svc, 'profiles')) {
@@ -125,7 +131,7 @@ function splitService(name: string, svc: JsonObject, input: StackInput): { app: 
   const labels = parts.sidecar['labels'];
   if (isObject(labels)) labels[CONFIG_LABEL] = configDigest(node, input.topology);
   app['network_mode'] = `service:${namespaceName(name)}`;
-  app['depends_on'] = dependsOn(svc, name);
+  app['depends_on'] = dependsOn(sv);
   return { app, namespace, sidecar: parts.sidecar };
 }
 
@@ -200,72 +206,31 @@ function embeddedScript(): string {
  * The application keeps its name on every network through an alias on the namespace owner,
  * so services that are not linked reach it exactly as before.
  */
-function networksWithAlias(networks: Json | undefined, names: readonly string[]): JsonObject {
+function networksWithAlias(networks: readonly NetworkAttachment[], names: readonly string[]): JsonObject {
   const out = obj();
-  const entries: [string, Json][] = Array.isArray(networks)
-    ? networks.map((n) => [String(n), null])
-    : isObject(networks)
-      ? Object.keys(networks).map((k) => [k, networks[k]!])
-      : [['default', null]];
-  for (const [net, cfg] of entries) {
+  for (const net of networks) {
     const c = obj();
-    if (isObject(cfg)) Object.assign(c, cfg);
-    const aliases = Array.isArray(c['aliases']) ? c['aliases'].map(String) : [];
+    if (net.config) Object.assign(c, net.config);
+    const aliases = [...net.aliases];
     for (const n of names) if (!aliases.includes(n)) aliases.push(n);
     c['aliases'] = aliases;
-    out[net] = c;
+    out[net.name] = c;
   }
   return out;
-}
-
-/** Link names resolve to tunnel addresses through /etc/hosts, which wins over DNS. */
-function extraHosts(existing: Json | undefined, hosts: readonly { name: string; address: string }[]): Json {
-  const ours = new Set(hosts.map((h) => h.name));
-  if (isObject(existing)) {
-    const out = obj();
-    for (const k of Object.keys(existing)) if (!ours.has(k)) out[k] = existing[k]!;
-    for (const h of hosts) {
-      const prev = out[h.name];
-      out[h.name] = prev === undefined ? h.address : Array.isArray(prev) ? [...prev, h.address] : [String(prev), h.address];
-    }
-    return out;
-  }
-  const kept = Array.isArray(existing) ? existing.map(String).filter((e) => !ours.has(e.split(/[:=]/)[0]!)) : [];
-  return [...kept, ...hosts.map((h) => `${h.name}:${h.address}`)];
 }
 
 /**
  * Start order: a link made its target start first, and the application must not start
  * before its tunnel is up, so it waits for its sidecar to be healthy.
  */
-function dependsOn(svc: JsonObject, name: string): JsonObject {
+function dependsOn(sv: ServiceView): JsonObject {
   const out = obj();
-  const existing = svc['depends_on'];
-  if (Array.isArray(existing)) for (const d of existing) out[String(d)] = { condition: 'service_started' };
-  else if (isObject(existing)) Object.assign(out, existing);
-  const links = Array.isArray(svc['links']) ? svc['links'] : [];
-  for (const l of links) {
-    const { target } = parseLink(String(l));
+  for (const d of sv.canonical.dependsOn) out[d.service] = d.config;
+  for (const { target } of sv.links) {
     if (!Object.hasOwn(out, target)) out[target] = { condition: 'service_started' };
   }
-  out[sidecarName(name)] = { condition: 'service_healthy' };
+  out[sidecarName(sv.name)] = { condition: 'service_healthy' };
   return out;
-}
-
-function splitSysctls(v: Json): { net: Json | undefined; other: Json | undefined } {
-  const isNet = (k: string) => k.startsWith('net.');
-  if (Array.isArray(v)) {
-    const net = v.filter((e) => isNet(String(e)));
-    const other = v.filter((e) => !isNet(String(e)));
-    return { net: net.length ? net : undefined, other: other.length ? other : undefined };
-  }
-  if (isObject(v)) {
-    const net = obj();
-    const other = obj();
-    for (const k of Object.keys(v)) (isNet(k) ? net : other)[k] = v[k]!;
-    return { net: Object.keys(net).length ? net : undefined, other: Object.keys(other).length ? other : undefined };
-  }
-  return { net: undefined, other: v };
 }
 
 /** Public information only: settings, addresses, ports, public keys, who peers with whom. */
