@@ -9,7 +9,7 @@ import { linkedPairs } from '../model/linked-pairs.js';
 import type { ModelView } from '../model/model.js';
 import { namespaceName } from '../model/names.js';
 import type { Settings } from '../model/settings.js';
-import { pairKey, sealText, type Lockfile } from '../state/lockfile.js';
+import { sealText, type Lockfile } from '../state/lockfile.js';
 import { assignAddresses } from './assign.js';
 
 export interface Peer {
