@@ -61,7 +61,8 @@ export function viewOf(model: JsonObject, disabled: ReadonlySet<string>): ModelV
   return { services, disabled, settings: isObject(settings) ? settings : undefined, model };
 }
 
-function serviceView(name: string, svc: JsonObject, pos: Pos | undefined): ServiceView {
+/** The view of one service (its long forms included); `pos` is where its name is. */
+export function serviceView(name: string, svc: JsonObject, pos: Pos | undefined = undefined): ServiceView {
   const linksRaw = svc['links'];
   const links: Link[] = Array.isArray(linksRaw)
     ? linksRaw.map((l, i) => {

@@ -7,7 +7,7 @@ import { isObject, type Json, type JsonObject } from '../load/located.js';
 import { partitionKeys } from '../model/canonical/key-values.js';
 import { withHosts } from '../model/canonical/extra-hosts.js';
 import type { NetworkAttachment } from '../model/canonical/networks.js';
-import { viewOf, type ServiceView } from '../model/model.js';
+import { serviceView, type ServiceView } from '../model/model.js';
 import { namespaceName, secretName, sidecarName } from '../model/names.js';
 import type { Settings } from '../model/settings.js';
 import type { Topology } from '../topology/topology.js';
@@ -47,8 +47,6 @@ export interface StackInput {
 /** The stack's text; with a sink, handed to it in pieces instead (and '' returned). */
 export function renderStack(input: StackInput, sink?: (piece: string) => void): string {
   const { model, topology } = input;
-  // The long forms of each service (the raw model is what is written back).
-  const view = viewOf(model, new Set());
   // The sidecar template, rendered and parsed once for this stack (see sidecarTemplate).
   const sidecar = sidecarTemplate(input.settings);
   const out = obj();
@@ -58,12 +56,14 @@ export function renderStack(input: StackInput, sink?: (piece: string) => void): 
   const rawServices = isObject(model['services']) ? model['services'] : obj();
   for (const name of Object.keys(rawServices)) {
     const svc = rawServices[name];
-    const sv = view.services.get(name);
-    if (!topology.nodes.has(name) || !sv) {
+    if (!topology.nodes.has(name) || !isObject(svc)) {
       services[name] = svc ?? null;
       continue;
     }
-    const parts = splitService(sv, input, sidecar);
+    // The long forms of this service, made as it is rendered (and dropped after): the
+    // caller hands over the model, not its view, and a second view of 10,000 services
+    // would be tens of megabytes held for the whole render.
+    const parts = splitService(serviceView(name, svc), input, sidecar);
     services[name] = parts.app;
     services[namespaceName(name)] = parts.namespace;
     services[sidecarName(name)] = parts.sidecar;
