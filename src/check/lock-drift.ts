@@ -6,24 +6,12 @@
 // deriving them needs the master secret, and check needs none.
 import type { Analysis } from '../pipeline.js';
 import { error, type Diagnostic, type Pos } from '../diagnostics.js';
-import { LOCKFILE_NAME, pairKey, type Lockfile } from '../state/lockfile.js';
+import { linkedPairs } from '../model/linked-pairs.js';
+import { LOCKFILE_NAME, type Lockfile } from '../state/lockfile.js';
 import type { Allocation } from '../topology/allocate.js';
 import { pinOf } from '../topology/assign.js';
 
 const HINT = `run wg-compose render and commit ${LOCKFILE_NAME} with the compose change`;
-
-/** Unordered linked pairs `a:b` (a < b), each with the position of the first link making it. */
-export function linkedPairs(a: Analysis): Map<string, Pos | undefined> {
-  const pairs = new Map<string, Pos | undefined>();
-  for (const s of a.view.services.values()) {
-    for (const l of s.links) {
-      if (l.target === s.name || !a.view.services.has(l.target)) continue;
-      const k = pairKey(s.name, l.target);
-      if (!pairs.has(k)) pairs.set(k, l.pos);
-    }
-  }
-  return pairs;
-}
 
 export function checkLockDrift(
   a: Analysis,
@@ -64,8 +52,8 @@ export function checkLockDrift(
       ds.push(error('WGC063', `${LOCKFILE_NAME} has an entry for "${s}", ${why}`, lines.services.get(s) ?? lines.top, HINT));
     }
   }
-  const pairs = linkedPairs(a);
-  for (const [k, pos] of pairs) {
+  const pairs = linkedPairs(a.view);
+  for (const [k, { pos }] of pairs) {
     if (!lock.links.has(k)) {
       ds.push(error('WGC063', `the link ${k.replace(':', ' <-> ')} has no entry in ${LOCKFILE_NAME}`, pos, HINT));
     }

@@ -7,6 +7,7 @@
 // start-up on every `up` and tell nothing PATH does not.
 import { execa } from 'execa';
 import { findExecutable } from '../system/command-line.js';
+import { splitCommand } from '../system/shell-words.js';
 
 export type Argv = readonly [string, ...string[]];
 
@@ -33,35 +34,6 @@ export interface Engine {
 export type Detected = { ok: true; engine: Engine } | { ok: false; tried: string[]; named: boolean };
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-/**
- * Splits an engine command line into argv: words separated by blanks, with '…' and "…"
- * quoting so a path with a space can be named. No expansion of any kind.
- */
-export function splitCommand(line: string): string[] {
-  const out: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quote: "'" | '"' | undefined;
-  for (const ch of line) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else word += ch;
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) out.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      word += ch;
-      inWord = true;
-    }
-  }
-  if (inWord) out.push(word);
-  return out;
-}
 
 /** Runs `ARGV version`: true when it exits 0 within the timeout. */
 export type Probe = (argv: Argv) => Promise<boolean>;

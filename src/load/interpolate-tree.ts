@@ -6,6 +6,7 @@
 import { error, warning, type Diagnostic, type Pos } from '../diagnostics.js';
 import { interpolate } from './interpolate.js';
 import { isObject, valueLoc, itemLoc, type Json } from './located.js';
+import { pathTable } from './path-pattern.js';
 
 const INTEGER_PATHS = [
   'services.*.deploy.replicas',
@@ -49,14 +50,16 @@ const BOOLEAN_PATHS = [
   'configs.*.external',
 ];
 
-const matches = (pattern: string, path: readonly string[]): boolean => {
-  const segs = pattern.split('.');
-  return segs.length === path.length && segs.every((s, i) => s === '*' || s === path[i]);
-};
+/** What an interpolated value at each path is cast to (sequence items are `*` in the path). */
+const CASTS = pathTable<'integer' | 'boolean'>([
+  ...INTEGER_PATHS.map((p) => [p, 'integer'] as const),
+  ...BOOLEAN_PATHS.map((p) => [p, 'boolean'] as const),
+]);
 
 function cast(value: string, path: readonly string[]): Json {
-  if (INTEGER_PATHS.some((p) => matches(p, path)) && /^-?\d+$/.test(value)) return Number(value);
-  if (BOOLEAN_PATHS.some((p) => matches(p, path))) {
+  const to = CASTS.lookup(path);
+  if (to === 'integer' && /^-?\d+$/.test(value)) return Number(value);
+  if (to === 'boolean') {
     const l = value.toLowerCase();
     if (l === 'true' || l === 'yes' || l === 'y' || l === 'on') return true;
     if (l === 'false' || l === 'no' || l === 'n' || l === 'off') return false;

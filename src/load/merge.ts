@@ -16,6 +16,7 @@ import {
   type Json,
   type JsonObject,
 } from './located.js';
+import { pathTable } from './path-pattern.js';
 
 type Rule = (base: Json, over: Json, path: string[]) => Json;
 
@@ -79,7 +80,7 @@ const deviceTarget = (v: Json): string => {
 };
 
 /** Path patterns (`*` matches one segment) to the rule for that attribute. First match wins. */
-const RULES: readonly [string, Rule][] = [
+const RULES = pathTable<Rule>([
   ['services.*.command', replace],
   ['services.*.entrypoint', replace],
   ['services.*.healthcheck.test', replace],
@@ -112,19 +113,11 @@ const RULES: readonly [string, Rule][] = [
   ['services.*.env_file', union],
   ['services.*.tmpfs', union],
   ['services.*.volumes_from', union],
-];
-
-function ruleFor(path: readonly string[]): Rule | undefined {
-  for (const [pattern, rule] of RULES) {
-    const segs = pattern.split('.');
-    if (segs.length === path.length && segs.every((s, i) => s === '*' || s === path[i])) return rule;
-  }
-  return undefined;
-}
+]);
 
 /** Merges `over` onto `base` following compose's rules; neither input is modified. */
 export function mergeValues(base: Json, over: Json, path: string[] = []): Json {
-  const rule = ruleFor(path);
+  const rule = RULES.lookup(path);
   if (rule) return rule(base, over, path);
   if (isObject(base) && isObject(over)) return mergeMaps(base, over, path);
   // Any other sequence (ulimits lists, x- fields, …) and any scalar: the override wins.

@@ -3,7 +3,9 @@
 // carried over (table below), handled by the WireGuard wiring (links, networks, the hosts
 // file), or reported as not supported at its own line: never dropped silently.
 import { warning, type Diagnostic } from '../diagnostics.js';
-import { isObject, keyLoc, type Json, type JsonObject } from '../load/located.js';
+import { isObject, keyLoc, type JsonObject } from '../load/located.js';
+import type { KeyValues } from '../model/canonical/key-values.js';
+import type { CanonicalService } from '../model/canonical/service.js';
 
 /** Root of the named volumes on the node (LinuxKit's /var is where persistent disks mount). */
 export const VOLUME_ROOT = '/var/lib/wg-compose/volumes';
@@ -11,6 +13,8 @@ export const VOLUME_ROOT = '/var/lib/wg-compose/volumes';
 export interface ServiceContext {
   readonly name: string;
   readonly svc: JsonObject;
+  /** The long forms of its attributes. */
+  readonly canonical: CanonicalService;
   /** /run/netns/IFACE when the service is linked; undefined = the node's root namespace. */
   readonly net: string | undefined;
   /** Network namespaces of linked services, for `network_mode: service:X`. */
@@ -32,21 +36,8 @@ const HANDLED_ELSEWHERE = new Set(['links', 'external_links', 'networks', 'profi
 
 type Handler = (c: ServiceContext, out: JsonObject, report: (key: string, why: string) => void, extra: { mkdirs: string[] }) => void;
 
-const strings = (v: Json | undefined): string[] | undefined =>
-  typeof v === 'string' ? splitCommand(v) : Array.isArray(v) ? v.map((x) => String(x)) : undefined;
-
-/** `key=value` list from compose's map-or-list form (environment, labels, sysctls). */
-function pairs(v: Json | undefined): [string, string | undefined][] {
-  if (Array.isArray(v)) {
-    return v.map((e) => {
-      const s = String(e);
-      const i = s.indexOf('=');
-      return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
-    });
-  }
-  if (isObject(v)) return Object.keys(v).map((k) => [k, v[k] === null ? undefined : String(v[k])]);
-  return [];
-}
+/** `key=value` pairs, a value-less key as undefined (environment, labels, sysctls). */
+const pairs = (kv: KeyValues): [string, string | undefined][] => kv.entries.map((e) => [e.key, e.value]);
 
 const HANDLERS: Record<string, Handler> = {
   image: (c, out) => {
@@ -65,14 +56,14 @@ const HANDLERS: Record<string, Handler> = {
   },
   environment: (c, out, report) => {
     const env: string[] = [];
-    for (const [k, v] of pairs(c.svc['environment'])) {
+    for (const [k, v] of pairs(c.canonical.environment)) {
       if (v === undefined) report('environment', `${k} takes its value from the engine's environment, which a LinuxKit node does not have; give it a value`);
       else env.push(`${k}=${v}`);
     }
     if (env.length) out['env'] = env;
   },
   cap_add: (c, out) => {
-    const caps = (strings(c.svc['cap_add']) ?? []).map((x) => (x.toUpperCase() === 'ALL' ? 'all' : x.toUpperCase().startsWith('CAP_') ? x.toUpperCase() : `CAP_${x.toUpperCase()}`));
+    const caps = (c.canonical.capAdd ?? []).map((x) => (x.toUpperCase() === 'ALL' ? 'all' : x.toUpperCase().startsWith('CAP_') ? x.toUpperCase() : `CAP_${x.toUpperCase()}`));
     if (caps.length) out['capabilities.add'] = caps;
   },
   privileged: (c, out) => {
@@ -98,17 +89,16 @@ const HANDLERS: Record<string, Handler> = {
   },
   sysctls: (c, out) => {
     const s: JsonObject = {};
-    for (const [k, v] of pairs(c.svc['sysctls'])) s[k] = v ?? '';
+    for (const [k, v] of pairs(c.canonical.sysctls)) s[k] = v ?? '';
     out['sysctl'] = s;
   },
   labels: (c, out) => {
     const a: JsonObject = {};
-    for (const [k, v] of pairs(c.svc['labels'])) a[k] = v ?? '';
+    for (const [k, v] of pairs(c.canonical.labels)) a[k] = v ?? '';
     out['annotations'] = a;
   },
   tmpfs: (c, out) => {
-    const have = Array.isArray(out['tmpfs']) ? (out['tmpfs'] as string[]) : [];
-    out['tmpfs'] = [...have, ...(strings(c.svc['tmpfs']) ?? [])];
+    out['tmpfs'] = [...listAt(out, 'tmpfs'), ...(c.canonical.tmpfs ?? [])];
   },
   network_mode: (c, out, report) => {
     const mode = String(c.svc['network_mode']);
@@ -122,11 +112,9 @@ const HANDLERS: Record<string, Handler> = {
     else report('network_mode', `network_mode ${mode} has no equivalent on a LinuxKit node (only host, none, and service: of a linked service)`);
   },
   volumes: (c, out, report, extra) => {
-    const binds: string[] = Array.isArray(out['binds.add']) ? (out['binds.add'] as string[]) : [];
-    const tmpfs: string[] = Array.isArray(out['tmpfs']) ? (out['tmpfs'] as string[]) : [];
-    const list = Array.isArray(c.svc['volumes']) ? c.svc['volumes'] : [];
-    for (const v of list) {
-      const m = volumeMount(v);
+    const binds = listAt(out, 'binds.add');
+    const tmpfs = listAt(out, 'tmpfs');
+    for (const m of c.canonical.volumes) {
       if (m.type === 'tmpfs' && m.target) {
         tmpfs.push(m.target);
         continue;
@@ -154,8 +142,7 @@ const HANDLERS: Record<string, Handler> = {
   },
   ports: (_c, _out, report) => report('ports', 'there is no port publishing on a single LinuxKit node: services in their own namespace are reached through their links only'),
   depends_on: (c, _out, report) => {
-    const d = c.svc['depends_on'];
-    const conditions = isObject(d) ? Object.keys(d).some((k) => isObject(d[k]) && (d[k] as JsonObject)['condition'] !== 'service_started') : false;
+    const conditions = c.canonical.dependsOn.some((d) => d.condition !== 'service_started');
     report('depends_on', `LinuxKit starts all services together, after every onboot container (so every tunnel) is up${conditions ? '; health conditions are not waited for' : ''}`);
   },
   healthcheck: (_c, _out, report) => report('healthcheck', 'LinuxKit does not run health checks'),
@@ -164,52 +151,11 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
-/** The compose volume forms, short (`src:dst:ro`) and long ({type, source, target, read_only}). */
-function volumeMount(v: Json): { type: string; source: string | undefined; target: string | undefined; readOnly: boolean } {
-  if (isObject(v)) {
-    const type = typeof v['type'] === 'string' ? v['type'] : 'volume';
-    return { type, source: typeof v['source'] === 'string' ? v['source'] : undefined, target: typeof v['target'] === 'string' ? v['target'] : undefined, readOnly: v['read_only'] === true };
-  }
-  const parts = String(v).split(':');
-  if (parts.length === 1) return { type: 'volume', source: undefined, target: parts[0], readOnly: false };
-  const [source, target, mode] = parts as [string, string, string | undefined];
-  const type = /^[./~]/.test(source) ? 'bind' : 'volume';
-  return { type, source, target, readOnly: (mode ?? '').split(',').includes('ro') };
-}
-
-/**
- * Splits a command string as compose does (shell words: quotes group, backslash escapes),
- * without expanding anything: there is no shell in between.
- */
-export function splitCommand(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let has = false;
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i]!;
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else if (ch === '\\' && quote === '"' && i + 1 < s.length && '"\\$`'.includes(s[i + 1]!)) cur += s[++i];
-      else cur += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      has = true;
-    } else if (ch === '\\' && i + 1 < s.length) {
-      cur += s[++i];
-      has = true;
-    } else if (/\s/.test(ch)) {
-      if (has || cur) out.push(cur);
-      cur = '';
-      has = false;
-    } else {
-      cur += ch;
-      has = true;
-    }
-  }
-  if (has || cur) out.push(cur);
-  return out;
-}
+/** A list the entry being built already has under `key` (tmpfs, binds.add), copied; [] when none yet. */
+const listAt = (out: JsonObject, key: string): string[] => {
+  const have = out[key];
+  return Array.isArray(have) ? have.map(String) : [];
+};
 
 export function serviceEntry(c: ServiceContext): ServiceResult {
   const diagnostics: Diagnostic[] = [];
@@ -234,13 +180,11 @@ export function serviceEntry(c: ServiceContext): ServiceResult {
     if (h) h(c, out, report, extra);
     else report(key, 'not carried into the LinuxKit output');
   }
-  const entrypoint = strings(c.svc['entrypoint']);
-  const command = strings(c.svc['command']);
+  const { entrypoint, command } = c.canonical;
   if (entrypoint || command) out['command'] = [...(entrypoint ?? []), ...(command ?? [])];
   if (c.net && out['net'] === undefined) out['net'] = c.net;
   if (c.hostsFile) {
-    const binds = Array.isArray(out['binds.add']) ? (out['binds.add'] as string[]) : [];
-    out['binds.add'] = [`${c.hostsFile}:/etc/hosts:ro`, ...binds];
+    out['binds.add'] = [`${c.hostsFile}:/etc/hosts:ro`, ...listAt(out, 'binds.add')];
   }
   if (extra.mkdirs.length) out['runtime'] = { mkdir: [...new Set(extra.mkdirs)] };
   return { entry: out, mkdirs: extra.mkdirs, diagnostics };

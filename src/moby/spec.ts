@@ -19,7 +19,9 @@
 import { Document, isMap, isSeq, type YAMLMap } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
 import { warning } from '../diagnostics.js';
-import { isObject, keyLoc, type Json, type JsonObject } from '../load/located.js';
+import { isObject, keyLoc, type JsonObject } from '../load/located.js';
+import type { ExtraHosts } from '../model/canonical/extra-hosts.js';
+import { viewOf } from '../model/model.js';
 import { renderWgQuick } from '../render/wg-quick.js';
 import type { Node, Secrets, Topology } from '../topology/topology.js';
 import { STOCK, USERDATA_KEY } from './images.js';
@@ -78,6 +80,8 @@ export function nodeConfig(project: string, node: Node, topology: Topology, secr
 
 export function renderMoby(input: MobyInput): MobyOutput {
   const { topology, model } = input;
+  // The long forms of each service's attributes (the model stays for its positions).
+  const view = viewOf(model, input.disabled);
   const diagnostics: Diagnostic[] = [];
   const linked = [...topology.nodes.keys()].sort();
   const ifaceOf = new Map(linked.map((s) => [s, interfaceName(topology.nodes.get(s)!)]));
@@ -114,7 +118,7 @@ export function renderMoby(input: MobyInput): MobyOutput {
     };
     if (!input.images.stockTools) entry['capabilities'] = ['CAP_NET_ADMIN'];
     onboot.push(entry);
-    files.push({ path: hostsFilePath(iface).slice(1), contents: hostsFile(s, node, model), mode: '0644' });
+    files.push({ path: hostsFilePath(iface).slice(1), contents: hostsFile(s, node, view.services.get(s)?.canonical.extraHosts), mode: '0644' });
   }
 
   const rawServices = isObject(model['services']) ? model['services'] : {};
@@ -122,12 +126,13 @@ export function renderMoby(input: MobyInput): MobyOutput {
   const services: JsonObject[] = Object.hasOwn(rawServices, 'rngd') ? [] : [{ name: 'rngd', image: STOCK.rngd }];
   const volumes = isObject(model['volumes']) ? model['volumes'] : {};
   for (const name of Object.keys(rawServices)) {
-    const svc = rawServices[name];
-    if (!isObject(svc) || input.disabled.has(name)) continue;
+    const sv = view.services.get(name);
+    if (!sv || input.disabled.has(name)) continue;
     const iface = ifaceOf.get(name);
     const r = serviceEntry({
       name,
-      svc,
+      svc: sv.raw,
+      canonical: sv.canonical,
       net: netnsOf.get(name),
       netnsOf,
       hostsFile: iface ? hostsFilePath(iface) : undefined,
@@ -154,23 +159,13 @@ export function renderMoby(input: MobyInput): MobyOutput {
  * /etc/hosts inside a linked service: its link names resolve to the peers' tunnel addresses
  * (what compose's links did), its own name to its own tunnel address, plus its extra_hosts.
  */
-function hostsFile(service: string, node: Node, model: JsonObject): string {
+function hostsFile(service: string, node: Node, extra: ExtraHosts | undefined): string {
   const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
   for (const a of node.addresses) lines.push(`${a}\t${service}`);
   const byAddress = new Map<string, string[]>();
   for (const h of node.hosts) byAddress.set(h.address, [...(byAddress.get(h.address) ?? []), h.name]);
   for (const [a, names] of byAddress) lines.push(`${a}\t${names.join(' ')}`);
-  const svc = isObject(model['services']) ? model['services'][service] : undefined;
-  const extra = isObject(svc) ? svc['extra_hosts'] : undefined;
-  const entries: [string, string][] = Array.isArray(extra)
-    ? extra.map((e) => {
-        const m = /^([^:=]+)[:=](.+)$/.exec(String(e));
-        return m ? ([m[1]!, m[2]!] as [string, string]) : (['', ''] as [string, string]);
-      })
-    : isObject(extra)
-      ? Object.keys(extra).flatMap((k) => (Array.isArray(extra[k]) ? (extra[k] as Json[]) : [extra[k]!]).map((a) => [k, String(a)] as [string, string]))
-      : [];
-  for (const [name, address] of entries) if (name && address && address !== 'host-gateway') lines.push(`${address}\t${name}`);
+  for (const { host, address } of extra?.entries ?? []) if (host && address && address !== 'host-gateway') lines.push(`${address}\t${host}`);
   return `${lines.join('\n')}\n`;
 }
 

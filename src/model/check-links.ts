@@ -3,25 +3,15 @@
 // once the link is a WireGuard pair; each reports at the user's line.
 import { error, warning, type Diagnostic } from '../diagnostics.js';
 import { isObject, keyLoc } from '../load/located.js';
+import { linkedServices } from './linked-pairs.js';
 import type { ModelView, ServiceView } from './model.js';
 import { generatedNames } from './names.js';
 
 /** RFC 1123 host name label(s): what /etc/hosts entries and DNS accept. */
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$/;
 
-/** Services taking part in at least one valid link, sorted. */
-export function linkedServices(view: ModelView): string[] {
-  const out = new Set<string>();
-  for (const s of view.services.values()) {
-    for (const l of s.links) {
-      if (l.target !== s.name && view.services.has(l.target)) {
-        out.add(s.name);
-        out.add(l.target);
-      }
-    }
-  }
-  return [...out].sort();
-}
+/** Re-exported for the pipeline, which imports the link stage from here. */
+export { linkedServices };
 
 export function checkLinks(view: ModelView): Diagnostic[] {
   const ds: Diagnostic[] = [];
@@ -53,9 +43,8 @@ export function checkLinks(view: ModelView): Diagnostic[] {
  */
 function checkCycles(view: ModelView, ds: Diagnostic[]): void {
   const edges = (s: ServiceView): { to: string; link: (typeof s.links)[number] | undefined }[] => {
-    const dep = s.raw['depends_on'];
-    const deps = Array.isArray(dep) ? dep.map(String) : isObject(dep) ? Object.keys(dep) : [];
-    return [...s.links.map((l) => ({ to: l.target, link: l as (typeof s.links)[number] | undefined })), ...deps.map((d) => ({ to: d, link: undefined }))];
+    const deps = s.canonical.dependsOn;
+    return [...s.links.map((l) => ({ to: l.target, link: l as (typeof s.links)[number] | undefined })), ...deps.map((d) => ({ to: d.service, link: undefined }))];
   };
   const state = new Map<string, 'active' | 'done'>();
   // Depth-first, with an explicit stack of frames rather than recursion: a chain of 20,000

@@ -3,6 +3,7 @@
 // this view holds only what linking needs, each piece with its position.
 import type { Pos } from '../diagnostics.js';
 import { isObject, itemLoc, keyLoc, valueLoc, type Json, type JsonObject } from '../load/located.js';
+import { canonicalService, type CanonicalService } from './canonical/service.js';
 
 export interface Link {
   /** The service linked to. */
@@ -24,10 +25,13 @@ export interface ServiceView {
   readonly links: readonly Link[];
   readonly externalLinks: readonly ExternalLink[];
   readonly networkMode: { readonly value: string; readonly pos: Pos | undefined } | undefined;
-  /** Networks the service is attached to; `default` when none is named. */
+  /** Names of the networks the service is attached to; `default` when none is named. */
   readonly networks: readonly string[];
   readonly replicas: { readonly count: number; readonly pos: Pos | undefined } | undefined;
   readonly wireguard: JsonObject | undefined;
+  /** The long forms of the attributes compose also accepts short: what every stage reads. */
+  readonly canonical: CanonicalService;
+  /** The service as written (merged and interpolated): what is rendered back. */
   readonly raw: JsonObject;
 }
 
@@ -57,7 +61,8 @@ export function viewOf(model: JsonObject, disabled: ReadonlySet<string>): ModelV
   return { services, disabled, settings: isObject(settings) ? settings : undefined, model };
 }
 
-function serviceView(name: string, svc: JsonObject, pos: Pos | undefined): ServiceView {
+/** The view of one service (its long forms included); `pos` is where its name is. */
+export function serviceView(name: string, svc: JsonObject, pos: Pos | undefined = undefined): ServiceView {
   const linksRaw = svc['links'];
   const links: Link[] = Array.isArray(linksRaw)
     ? linksRaw.map((l, i) => {
@@ -67,6 +72,7 @@ function serviceView(name: string, svc: JsonObject, pos: Pos | undefined): Servi
     : [];
   const extRaw = svc['external_links'];
   const externalLinks = Array.isArray(extRaw) ? extRaw.map((l, i) => ({ text: String(l), pos: itemLoc(extRaw, i) })) : [];
+  const canonical = canonicalService(svc);
   const nm = svc['network_mode'];
   const networkMode = typeof nm === 'string' ? { value: nm, pos: valueLoc(svc, 'network_mode') } : undefined;
   return {
@@ -75,18 +81,12 @@ function serviceView(name: string, svc: JsonObject, pos: Pos | undefined): Servi
     links,
     externalLinks,
     networkMode,
-    networks: networksOf(svc),
+    networks: canonical.networks.map((n) => n.name),
     replicas: replicasOf(svc),
     wireguard: isObject(svc['x-wireguard']) ? svc['x-wireguard'] : undefined,
+    canonical,
     raw: svc,
   };
-}
-
-export function networksOf(svc: JsonObject): string[] {
-  const n = svc['networks'];
-  if (Array.isArray(n)) return n.map(String);
-  if (isObject(n)) return Object.keys(n);
-  return ['default'];
 }
 
 function replicasOf(svc: JsonObject): ServiceView['replicas'] {

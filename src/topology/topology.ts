@@ -5,11 +5,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { warning, type Diagnostic } from '../diagnostics.js';
 import { linkPresharedKey, lockfileMac, masterFingerprint, publicKeyOf, servicePrivateKey, toBase64, type MasterSecret } from '../keys/derive.js';
-import { isObject } from '../load/located.js';
+import { linkedPairs } from '../model/linked-pairs.js';
 import type { ModelView } from '../model/model.js';
 import { namespaceName } from '../model/names.js';
 import type { Settings } from '../model/settings.js';
-import { pairKey, sealText, type Lockfile } from '../state/lockfile.js';
+import { sealText, type Lockfile } from '../state/lockfile.js';
 import { assignAddresses } from './assign.js';
 
 export interface Peer {
@@ -178,13 +178,13 @@ export function buildTopology(
     );
   }
 
-  // Unordered pairs, and for each direction the names used.
+  // The linked pairs whose target side got an address, and for each direction the names used.
   const names = new Map<string, Map<string, Set<string>>>(); // from → to → names
   const pairs = new Set<string>();
-  for (const from of linked) {
-    for (const l of view.services.get(from)?.links ?? []) {
-      if (l.target === from || !allocations.has(l.target)) continue;
-      pairs.add(pairKey(from, l.target));
+  for (const [k, p] of linkedPairs(view)) {
+    for (const { from, link: l } of p.links) {
+      if (!allocations.has(l.target)) continue;
+      pairs.add(k);
       const m = names.get(from) ?? new Map<string, Set<string>>();
       m.set(l.target, (m.get(l.target) ?? new Set()).add(l.name));
       names.set(from, m);
@@ -268,5 +268,3 @@ function keepaliveOf(view: ModelView, s: string, settings: Settings): number {
   if (wg?.['nat'] === true) return settings.keepalive || 25;
   return settings.keepalive;
 }
-
-export { isObject };

@@ -1,0 +1,61 @@
+// The two services wg-compose adds beside each linked one, the namespace owner and the
+// WireGuard sidecar, from templates/sidecar.yml.hbs (see it for why there are two).
+import { parse } from 'yaml';
+import type { Json, JsonObject } from '../load/located.js';
+import { namespaceName, secretName } from '../model/names.js';
+import type { Settings } from '../model/settings.js';
+import { sidecarScript, template } from './templates.js';
+
+/** Stands for the service name in the parsed template; no service name or setting holds U+0001. */
+const SERVICE_PLACEHOLDER = '\u0001wg-compose-service\u0001';
+
+export interface SidecarParts {
+  namespace: JsonObject;
+  sidecar: JsonObject;
+}
+
+/**
+ * The namespace owner and sidecar from templates/sidecar.yml.hbs, with a placeholder for the
+ * service name. It is rendered and parsed once per stack, and each service gets a copy with
+ * its name filled in (fillName): parsing it for every service was most of the time of
+ * rendering a large stack.
+ */
+export function sidecarTemplate(settings: Settings): SidecarParts {
+  const text = template('sidecar.yml.hbs')({
+    service: SERVICE_PLACEHOLDER,
+    image: settings.image,
+    networkMode: `service:${namespaceName(SERVICE_PLACEHOLDER)}`,
+    secret: secretName(SERVICE_PLACEHOLDER),
+    iface: settings.iface,
+    configName: `${settings.iface}.conf`,
+    configPath: `/run/secrets/${settings.iface}.conf`,
+    script: embeddedScript(),
+  });
+  return parse(text) as SidecarParts;
+}
+
+/** A deep copy (prototype-free maps, like the rest of the model) with the placeholder replaced by the name. */
+export function fillName(v: unknown, name: string): Json {
+  if (typeof v === 'string') return v.includes(SERVICE_PLACEHOLDER) ? v.replaceAll(SERVICE_PLACEHOLDER, () => name) : v;
+  if (Array.isArray(v)) return v.map((x) => fillName(x, name));
+  if (v !== null && typeof v === 'object') {
+    const out = obj();
+    for (const k of Object.keys(v)) out[k] = fillName((v as Record<string, unknown>)[k], name);
+    return out;
+  }
+  return v as Json;
+}
+
+/**
+ * The sidecar script as the sidecar's command, comment lines dropped (the stack points at
+ * templates/sidecar.sh for the commented source). Its "$" are escaped with everything else.
+ */
+function embeddedScript(): string {
+  const lines = sidecarScript()
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l));
+  return lines.join('\n').replace(/\n{3,}/g, '\n\n').trim() + '\n';
+}
+
+
+const obj = (): JsonObject => Object.create(null) as JsonObject;
