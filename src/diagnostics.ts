@@ -47,7 +47,7 @@ export const CODES = {
   WGC045: 'external_links cannot get a WireGuard pair',
   WGC046: 'generated name collides with a user-defined one',
   WGC047: 'link alias is not a valid host name',
-  WGC048: 'linked service runs more than one replica',
+  WGC048: 'a replicated linked service names one instance (container_name, x-wireguard address/endpoint/host)',
   WGC049: 'links form a start-order cycle',
   // addressing
   WGC050: 'address pool exhausted',

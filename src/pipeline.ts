@@ -23,6 +23,7 @@ import { STDIN_NAME, withStdin } from './load/io.js';
 import { resolveOptions, type Environment, type ProjectOptions } from './load/project-options.js';
 import { checkLinks, linkedServices } from './model/check-links.js';
 import { viewOf, type ModelView } from './model/model.js';
+import { checkReplicas, expandReplicas, replicated } from './model/replicas.js';
 import { resolveSettings, type Settings } from './model/settings.js';
 import { LOCKFILE_NAME, sealText, type LockedService, type Lockfile } from './state/lockfile.js';
 import type { KeyChanges, KeySource, Topology } from './topology/topology.js';
@@ -99,7 +100,9 @@ export function loadProject(opts: ProjectOptions, envr: Environment): LoadResult
 /**
  * Stages 7–9, and why in this order:
  * 7. schema validation on the merged model: types must be right before anything reads them;
- * 8. link checks: cross-references the schema cannot express, on a typed view;
+ * 8. link checks: cross-references the schema cannot express, on a typed view; then each
+ *    replicated linked service is split into one service per replica slot (the checks point
+ *    at what the user wrote, so they run before; everything after sees one peer per service);
  * 9. settings last: the x-wireguard schema has vetted their types by then.
  */
 export function analyze(opts: ProjectOptions, envr: Environment): { analysis: Analysis | undefined; diagnostics: Diagnostic[] } {
@@ -109,12 +112,17 @@ export function analyze(opts: ProjectOptions, envr: Environment): { analysis: An
   if (!project) return { analysis: undefined, diagnostics };
   diagnostics.push(...validateModel(project.model));
   if (hasErrors(diagnostics)) return { analysis: undefined, diagnostics };
-  const view = viewOf(project.model, project.disabled);
-  diagnostics.push(...checkLinks(view));
-  const { settings, diagnostics: sd } = resolveSettings(view.settings);
+  const written = viewOf(project.model, project.disabled);
+  const linked = linkedServices(written);
+  diagnostics.push(...checkLinks(written), ...checkReplicas(written, linked));
+  const { settings, diagnostics: sd } = resolveSettings(written.settings);
   diagnostics.push(...sd);
   if (!settings || hasErrors(diagnostics)) return { analysis: undefined, diagnostics };
-  return { analysis: { project, view, linked: linkedServices(view), settings }, diagnostics };
+  const sets = replicated(written, linked);
+  if (sets.size === 0) return { analysis: { project, view: written, linked, settings }, diagnostics };
+  const { model, slots } = expandReplicas(project.model, sets);
+  const view = viewOf(model, project.disabled, slots);
+  return { analysis: { project: { ...project, model }, view, linked: linkedServices(view), settings }, diagnostics };
 }
 
 /** The lockfile sits beside the (first) compose file, where it is committed with it. */

@@ -9,6 +9,7 @@ import type { ProjectOptions } from '../load/project-options.js';
 import type { Analysis } from '../pipeline.js';
 import { extendPlan } from '../plan/plan.js';
 import { retireImportedKeys } from '../plan/state-plan.js';
+import { slotName } from '../model/replicas.js';
 import { pairKey } from '../state/lockfile.js';
 import { EXIT, type CliIO, type WriteOptions } from './io.js';
 import { analyzeProject } from './prepare.js';
@@ -24,7 +25,8 @@ export async function runRotate(io: CliIO, opts: ProjectOptions, target: string,
     return EXIT.input;
   }
   const { projectDir, name } = analysis.project;
-  const changes = what.kind === 'service' ? { rotateServices: new Set([what.service]) } : { rotateLinks: new Set([what.pair]) };
+  // A replicated service rotates every replica's key (each slot is a service: src/model/replicas.ts).
+  const changes = what.kind === 'service' ? { rotateServices: new Set(replicasOf(analysis, what.service)) } : { rotateLinks: new Set(pairsOf(analysis, what.pair)) };
   const done = await produce(io, analysis, {
     command: 'rotate',
     // No master is created here: rotating keys that were never made would re-key everything.
@@ -32,14 +34,15 @@ export async function runRotate(io: CliIO, opts: ProjectOptions, target: string,
     changes,
     dryRun: o.dryRun === true,
     extend: (p, plan) => {
-      const before = what.kind === 'service' ? p.previousLock.services.get(what.service) : p.previousLock.links.get(what.pair);
-      if (before === undefined) {
+      const missing =
+        what.kind === 'service' ? replicasOf(analysis, what.service).some((s) => !p.previousLock.services.has(s)) : pairsOf(analysis, what.pair).some((k) => !p.previousLock.links.has(k));
+      if (missing) {
         report(io, [error('WGC101', `${what.kind === 'service' ? `"${what.service}"` : `the link ${what.pair}`} has no key in ${displayPath(io.cwd, p.lockPath)} yet`, undefined, 'wg-compose render makes its first keys; rotate replaces them')]);
         return EXIT.input;
       }
       // The retired imported key goes only once the lockfile names the new epoch.
-      const imported = what.kind === 'service' && p.previousLock.services.get(what.service)?.imported;
-      return imported ? extendPlan(plan, { removals: [retireImportedKeys(projectDir, name, what.service)] }) : plan;
+      const imported = what.kind === 'service' ? replicasOf(analysis, what.service).filter((s) => p.previousLock.services.get(s)?.imported) : [];
+      return imported.length > 0 ? extendPlan(plan, { removals: imported.map((s) => retireImportedKeys(projectDir, name, s)) }) : plan;
     },
   });
   if (typeof done === 'number') return done;
@@ -50,10 +53,12 @@ export async function runRotate(io: CliIO, opts: ProjectOptions, target: string,
   if (what.kind === 'service') {
     const before = p.previousLock.services.get(what.service)!;
     const node = topology.nodes.get(what.service)!;
-    sides = [what.service, ...node.peers.map((x) => x.service)];
-    io.stderr(`wg-compose: rotated the key of "${what.service}": epoch ${before.epoch} → ${node.epoch}${before.imported ? ' (the imported key is retired)' : ''}\n`);
+    const slots = replicasOf(analysis, what.service);
+    sides = [...new Set(slots.flatMap((s) => [s, ...topology.nodes.get(s)!.peers.map((x) => x.service)]))];
+    const replicas = slots.length > 1 ? ` and its ${slots.length - 1} other replica(s)` : '';
+    io.stderr(`wg-compose: rotated the key of "${what.service}"${replicas}: epoch ${before.epoch} → ${node.epoch}${before.imported ? ' (the imported key is retired)' : ''}\n`);
   } else {
-    sides = what.pair.split(':');
+    sides = (what.pair.split(':') as [string, string]).flatMap((s) => replicasOf(analysis, s));
     io.stderr(`wg-compose: rotated the preshared key of ${what.pair}: epoch ${p.previousLock.links.get(what.pair)!.epoch} → ${topology.links.get(what.pair)!.epoch}\n`);
   }
   io.stderr(`wg-compose: rewrote ${written.length} wg-quick file(s): ${written.map((f) => displayPath(io.cwd, f)).join(', ')}\n`);
@@ -80,4 +85,17 @@ function resolveTarget(a: Analysis, target: string): Target | string {
   const links = (from: string, to: string) => (a.view.services.get(from)?.links ?? []).some((l) => l.target === to);
   if (!links(x, y) && !links(y, x)) return `"${x}" and "${y}" are not linked to each other`;
   return { kind: 'link', pair: pairKey(x, y) };
+}
+
+/** The services holding the replicas of `service` (itself alone unless it is replicated). */
+function replicasOf(a: Analysis, service: string): string[] {
+  const slot = a.view.slots.get(service);
+  if (!slot || slot.service !== service) return [service];
+  return Array.from({ length: slot.of }, (_, i) => slotName(service, i + 1));
+}
+
+/** The pairs a link between two services makes: one per replica on either side. */
+function pairsOf(a: Analysis, pair: string): string[] {
+  const [x, y] = pair.split(':') as [string, string];
+  return replicasOf(a, x).flatMap((p) => replicasOf(a, y).map((q) => pairKey(p, q)));
 }

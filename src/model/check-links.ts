@@ -26,9 +26,6 @@ export function checkLinks(view: ModelView): Diagnostic[] {
     }
     if (!linked.has(s.name)) continue;
     checkNetworkMode(s, ds);
-    if (s.replicas && s.replicas.count > 1) {
-      ds.push(error('WGC048', `service "${s.name}" is linked but runs ${s.replicas.count} replicas; a WireGuard peer is one key at one address`, s.replicas.pos, 'run one replica, or link a per-replica service'));
-    }
   }
   checkSharedNetworks(view, ds);
   checkGeneratedNames(view, linked, ds);

@@ -4,6 +4,7 @@
 import type { Pos } from '../diagnostics.js';
 import { isObject, itemLoc, keyLoc, valueLoc, type Json, type JsonObject } from '../load/located.js';
 import { canonicalService, type CanonicalService } from './canonical/service.js';
+import type { ServiceSlot } from './replicas.js';
 
 export interface Link {
   /** The service linked to. */
@@ -41,6 +42,8 @@ export interface ModelView {
   readonly disabled: ReadonlySet<string>;
   readonly settings: JsonObject | undefined;
   readonly model: JsonObject;
+  /** Services that hold one replica of a replicated linked service (src/model/replicas.ts). */
+  readonly slots: ReadonlyMap<string, ServiceSlot>;
 }
 
 /** `SERVICE` or `SERVICE:ALIAS` (https://github.com/compose-spec/compose-spec/blob/main/05-services.md#links). */
@@ -49,7 +52,7 @@ export function parseLink(text: string): { target: string; alias: string | undef
   return i < 0 ? { target: text, alias: undefined } : { target: text.slice(0, i), alias: text.slice(i + 1) };
 }
 
-export function viewOf(model: JsonObject, disabled: ReadonlySet<string>): ModelView {
+export function viewOf(model: JsonObject, disabled: ReadonlySet<string>, slots: ReadonlyMap<string, ServiceSlot> = new Map()): ModelView {
   const services = new Map<string, ServiceView>();
   const raw = isObject(model['services']) ? model['services'] : ({} as JsonObject);
   for (const name of Object.keys(raw).sort()) {
@@ -58,7 +61,7 @@ export function viewOf(model: JsonObject, disabled: ReadonlySet<string>): ModelV
     services.set(name, serviceView(name, svc, keyLoc(raw, name)));
   }
   const settings = model['x-wireguard'];
-  return { services, disabled, settings: isObject(settings) ? settings : undefined, model };
+  return { services, disabled, settings: isObject(settings) ? settings : undefined, model, slots };
 }
 
 /** The view of one service (its long forms included); `pos` is where its name is. */

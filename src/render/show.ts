@@ -2,7 +2,8 @@
 // for people. Built from the Topology only, which holds no secret by construction.
 // The JSON contract only grows: fields are added, never renamed or removed.
 import { pairKey } from '../state/lockfile.js';
-import type { Topology } from '../topology/topology.js';
+import { slotName } from '../model/replicas.js';
+import type { Node, Topology } from '../topology/topology.js';
 
 export interface ShowJson {
   project: string;
@@ -27,6 +28,13 @@ export interface ShowJson {
     epoch: number;
     /** The key is one the user imported, not one derived from the master secret. */
     imported: boolean;
+    /**
+     * Only on a replicated service (deploy.replicas or scale > 1), which is slot 1: every
+     * replica, slot 1 included, in slot order. Slot k is the service `NAME-k` of this list.
+     */
+    replicas?: { slot: number; service: string; addresses: string[]; publicKey: string; listenPort: number }[];
+    /** Only on the service that holds replica `slot` ≥ 2 of `service`. */
+    replicaOf?: { service: string; slot: number };
   }[];
 }
 
@@ -52,8 +60,20 @@ export function showJson(topology: Topology, configPaths: ReadonlyMap<string, st
         })),
         epoch: n.epoch,
         imported: n.imported === true,
+        ...replicaFields(topology, n),
       })),
   };
+}
+
+function replicaFields(topology: Topology, n: Node): Pick<ShowJson['services'][number], 'replicas' | 'replicaOf'> {
+  if (!n.slot) return {};
+  if (n.slot.slot !== 1) return { replicaOf: { service: n.slot.service, slot: n.slot.slot } };
+  const replicas: NonNullable<ShowJson['services'][number]['replicas']> = [];
+  for (let slot = 1; slot <= n.slot.of; slot++) {
+    const r = topology.nodes.get(slotName(n.name, slot));
+    if (r) replicas.push({ slot, service: r.name, addresses: [...r.addresses], publicKey: r.publicKey, listenPort: r.listenPort });
+  }
+  return { replicas };
 }
 
 /** A plain-text table: one block per service, its peers indented below it. */

@@ -115,7 +115,9 @@ function splitService(sv: ServiceView, input: StackInput, sidecar: SidecarParts)
   // the service is on, as it answers the service's own name.
   const host = sv.wireguard?.['host'];
   const dialName = typeof host === 'string' ? [host] : [];
-  if (!Object.hasOwn(svc, 'network_mode')) namespace['networks'] = networksWithAlias(canonical.networks, [name, ...dialName]);
+  // Every replica answers to the replicated service's name, as compose's DNS does for a scaled service.
+  const origin = node.slot && node.slot.service !== name ? [node.slot.service] : [];
+  if (!Object.hasOwn(svc, 'network_mode')) namespace['networks'] = networksWithAlias(canonical.networks, [name, ...origin, ...dialName]);
   const hosts = withHosts(canonical.extraHosts, node.hosts);
   if (hosts !== undefined) namespace['extra_hosts'] = hosts;
 

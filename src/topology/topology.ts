@@ -8,6 +8,7 @@ import { linkPresharedKey, lockfileMac, masterFingerprint, publicKeyOf, serviceP
 import { linkedPairs } from '../model/linked-pairs.js';
 import type { ModelView } from '../model/model.js';
 import { namespaceName } from '../model/names.js';
+import type { ServiceSlot } from '../model/replicas.js';
 import type { Settings } from '../model/settings.js';
 import { sealText, type Lockfile } from '../state/lockfile.js';
 import { assignAddresses } from './assign.js';
@@ -36,6 +37,8 @@ export interface Node {
   readonly peers: readonly Peer[];
   /** Every name this service resolves to a peer's tunnel address (its link names), sorted. */
   readonly hosts: readonly { readonly name: string; readonly address: string }[];
+  /** The replica this service holds, when it is one slot of a replicated service. */
+  readonly slot?: ServiceSlot;
 }
 
 export interface Topology {
@@ -241,6 +244,7 @@ export function buildTopology(
       mtu: typeof wg?.['mtu'] === 'number' ? wg['mtu'] : settings.mtu,
       peers,
       hosts,
+      ...(view.slots.has(s) ? { slot: view.slots.get(s)! } : {}),
     });
   }
   return { topology: { project, nodes, links }, secrets: { privateKeys, presharedKeys }, diagnostics, x25519: x25519Count };

@@ -98,10 +98,10 @@ const CASES: RuleCase[] = [
     good: { 'compose.yaml': LINKED, 'wg-compose.lock': LINKED_LOCK },
   },
   {
-    name: 'a linked service with several replicas',
+    name: 'a replicated linked service that names one instance',
     code: 'WGC048',
-    bad: { 'compose.yaml': `${LINKED}    deploy:\n      replicas: 3\n` },
-    expect: ['error compose.yaml:8:17'],
+    bad: { 'compose.yaml': `${LINKED}    container_name: api0\n    deploy:\n      replicas: 3\n` },
+    expect: ['error compose.yaml:7:21'],
     good: { 'compose.yaml': `${LINKED}    deploy:\n      replicas: 1\n`, 'wg-compose.lock': LINKED_LOCK },
   },
   {

@@ -78,11 +78,28 @@ test('WGC047: link names must be host names', () => {
   assert.equal(found(r.diagnostics), ['error WGC047 4:13']);
 });
 
-test('WGC048: a linked service with replicas', () => {
-  const r = run('services:\n  a:\n    image: x\n    links: [b]\n  b:\n    image: x\n    deploy:\n      replicas: 3\n');
-  assert.equal(found(r.diagnostics), ['error WGC048 8:17']);
+test('replicas of a linked service: one service per slot, each linked where the service was', () => {
+  const r = run('services:\n  a:\n    image: x\n    links: ["b:bee"]\n  b:\n    image: x\n    deploy:\n      replicas: 3\n');
+  assert.equal(r.diagnostics, []);
+  assert.equal(r.linked, ['a', 'b', 'b-2', 'b-3']);
   const one = run('services:\n  a:\n    image: x\n    links: [b]\n  b:\n    image: x\n    scale: 1\n');
   assert.equal(one.diagnostics, []);
+  assert.equal(one.linked, ['a', 'b']);
+});
+
+test('WGC048: a replicated linked service cannot name one instance', () => {
+  const r = run('services:\n  a:\n    image: x\n    links: [b]\n  b:\n    image: x\n    container_name: bee\n    scale: 2\n');
+  assert.equal(found(r.diagnostics), ['error WGC048 7:21']);
+  const pinned = run('services:\n  a:\n    image: x\n    links: [b]\n  b:\n    image: x\n    scale: 2\n    x-wireguard:\n      address: 10.150.0.9\n');
+  assert.equal(found(pinned.diagnostics), ['error WGC048 9:16']);
+  // A port is per network namespace: every replica may listen on the same one.
+  const port = run('services:\n  a:\n    image: x\n    links: [b]\n  b:\n    image: x\n    scale: 2\n    x-wireguard:\n      port: 51900\n');
+  assert.equal(port.diagnostics, []);
+});
+
+test('WGC046: a replica slot name that the project already uses', () => {
+  const r = run('services:\n  a:\n    image: x\n    links: [b]\n  b:\n    image: x\n    scale: 2\n  b-2:\n    image: x\n');
+  assert.equal(found(r.diagnostics), ['error WGC046 8:3']);
 });
 
 test('WGC049: links in a cycle, also through depends_on', () => {

@@ -93,7 +93,9 @@ export async function checkLinked(d: Deployment, show: ShowJson): Promise<Linked
           for (const fam of new Set(addrs.map(family))) targets.push({ fam, dest: alias, what: `${a.name} → ${p.service} as "${alias}" (IPv${fam})` });
         }
       }
-      const names = peers.flatMap((p) => p.aliases.map((alias) => ({ alias, want: p.allowedIPs.map(bare).sort(), peer: p.service })));
+      // A name resolves to every peer it names: the replicas of a replicated service all answer to it.
+      const wantOf = (alias: string) => a.peers.filter((q) => q.aliases.includes(alias)).flatMap((q) => q.allowedIPs.map(bare)).sort();
+      const names = peers.flatMap((p) => p.aliases.map((alias) => ({ alias, want: wantOf(alias), peer: a.peers.filter((q) => q.aliases.includes(alias)).map((q) => q.service).join(', ') })));
       // Up to 7 single pings of 1 s: room for one lost handshake (REKEY_TIMEOUT, 5 s).
       const [ok, resolved] = await Promise.all([pingAll(d, a.name, targets, 7, 1), resolveAll(d, a.name, names.map((n) => n.alias))]);
       targets.forEach((t, i) => (ok[i] ? pings++ : failures.push(`no reply: ${t.what}`)));

@@ -16,6 +16,8 @@ const RUNS: { dir: string; args: string[] }[] = [
   { dir: 'multi-network', args: ['-f', 'compose.yaml'] },
   // production: the override file (keepalive, pinned addresses) and every profile
   { dir: 'multi-network', args: ['-f', 'compose.yaml', '-f', 'compose.prod.yaml', '--profile', 'debug', '--profile', 'ops'] },
+  // replicas: each replica its own peer, reached at its own address and through the link name
+  { dir: 'replicas', args: ['-f', 'compose.yaml'] },
 ];
 
 test.before(() => {
