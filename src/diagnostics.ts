@@ -84,6 +84,9 @@ export const CODES = {
   WGC101: 'no such linked service or link to rotate or import',
   WGC102: 'imported private key is invalid or missing',
   WGC103: 'private key not given on stdin or in a file',
+  // swarm: render --target swarm, deploy, rm
+  WGC110: 'attribute not in the stack file format, left out of the swarm stack',
+  WGC111: 'attribute ignored by swarm',
 } as const;
 
 export type Code = keyof typeof CODES;

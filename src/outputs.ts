@@ -3,5 +3,6 @@
 // templates.
 export { buildTopology } from './topology/topology.js';
 export { renderStack } from './render/stack.js';
+export { renderSwarmStack } from './render/swarm.js';
 export { renderWgQuick } from './render/wg-quick.js';
 export { configPathInStack } from './state/paths.js';

@@ -24,8 +24,10 @@ import { resolveOptions, type Environment, type ProjectOptions } from './load/pr
 import { checkLinks, linkedServices } from './model/check-links.js';
 import { viewOf, type ModelView } from './model/model.js';
 import { checkReplicas, expandReplicas, replicated } from './model/replicas.js';
+import { checkSwarm } from './model/check-swarm.js';
 import { resolveSettings, type Settings } from './model/settings.js';
 import { LOCKFILE_NAME, sealText, type LockedService, type Lockfile } from './state/lockfile.js';
+import type { Target } from './state/paths.js';
 import type { KeyChanges, KeySource, Topology } from './topology/topology.js';
 import { validateModel } from './validate/schema.js';
 
@@ -36,6 +38,8 @@ export interface Analysis {
   readonly view: ModelView;
   readonly linked: readonly string[];
   readonly settings: Settings;
+  /** Where the stack runs: one host, or a Docker Swarm (ProjectOptions.target). */
+  readonly target: Target;
 }
 
 export type LoadResult = { project: LoadedProject | undefined; diagnostics: Diagnostic[] };
@@ -114,15 +118,16 @@ export function analyze(opts: ProjectOptions, envr: Environment): { analysis: An
   if (hasErrors(diagnostics)) return { analysis: undefined, diagnostics };
   const written = viewOf(project.model, project.disabled);
   const linked = linkedServices(written);
-  diagnostics.push(...checkLinks(written), ...checkReplicas(written, linked));
+  const target = opts.target ?? 'compose';
+  diagnostics.push(...checkLinks(written), ...checkReplicas(written, linked), ...(target === 'swarm' ? checkSwarm(written) : []));
   const { settings, diagnostics: sd } = resolveSettings(written.settings);
   diagnostics.push(...sd);
   if (!settings || hasErrors(diagnostics)) return { analysis: undefined, diagnostics };
   const sets = replicated(written, linked);
-  if (sets.size === 0) return { analysis: { project, view: written, linked, settings }, diagnostics };
+  if (sets.size === 0) return { analysis: { project, view: written, linked, settings, target }, diagnostics };
   const { model, slots } = expandReplicas(project.model, sets);
   const view = viewOf(model, project.disabled, slots);
-  return { analysis: { project: { ...project, model }, view, linked: linkedServices(view), settings }, diagnostics };
+  return { analysis: { project: { ...project, model }, view, linked: linkedServices(view), settings, target }, diagnostics };
 }
 
 /** The lockfile sits beside the (first) compose file, where it is committed with it. */
@@ -147,6 +152,8 @@ export interface Compiled {
   readonly x25519: number;
   /** The secrets the configs were made of, for outputs that carry keys too (moby's user data). */
   readonly secrets: import('./topology/topology.js').Secrets;
+  /** The target the configs and the stack are for (their endpoints differ). */
+  readonly target: Target;
 }
 
 /**
@@ -155,10 +162,11 @@ export interface Compiled {
  * can write its state first and then stream the stack (render), or keep it whole (up).
  */
 export async function compile(a: Analysis, previous: Lockfile, keys: KeySource, changes: KeyChanges = {}): Promise<Compiled> {
-  const { buildTopology, renderStack, renderWgQuick, configPathInStack } = await import('./outputs.js');
+  const { buildTopology, renderStack: compose, renderSwarmStack: swarm, renderWgQuick, configPathInStack } = await import('./outputs.js');
   const name = a.project.name;
-  const { topology, secrets, diagnostics, x25519 } = buildTopology(name, a.view, a.linked, a.settings, previous, keys, changes);
-  const configPaths = new Map(a.linked.map((s) => [s, configPathInStack(name, s)]));
+  const { topology, secrets, diagnostics, x25519 } = buildTopology(name, a.view, a.linked, a.settings, previous, keys, changes, a.target);
+  const renderStack = a.target === 'swarm' ? swarm : compose;
+  const configPaths = new Map(a.linked.map((s) => [s, configPathInStack(name, s, a.target)]));
   const configs = new Map([...topology.nodes.values()].map((node) => [node.name, renderWgQuick(name, node, secrets)]));
   const input = hasErrors(diagnostics)
     ? undefined
@@ -180,6 +188,7 @@ export async function compile(a: Analysis, previous: Lockfile, keys: KeySource, 
     diagnostics,
     x25519,
     secrets,
+    target: a.target,
   };
 }
 

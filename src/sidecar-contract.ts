@@ -11,5 +11,13 @@ export const ROLE_LABEL = 'dev.wg-compose.role';
 /** The service a namespace owner or sidecar belongs to. */
 export const SERVICE_LABEL = 'dev.wg-compose.service';
 
+/** Swarm (templates/swarm-agent.sh reads these): the stack's project, on every container wg-compose labels there. */
+export const PROJECT_LABEL = 'dev.wg-compose.project';
+/**
+ * Swarm: on a task that needs a sidecar (role `task`), the name of the swarm secret target
+ * holding its wg-quick file. The agent finds that secret's file on the node by this name.
+ */
+export const SECRET_LABEL = 'dev.wg-compose.secret';
+
 /** The template data the stack template reads (`{{json @readyFile}}`). */
-export const SIDECAR_CONTRACT = { readyFile: READY_FILE, roleLabel: ROLE_LABEL, serviceLabel: SERVICE_LABEL } as const;
+export const SIDECAR_CONTRACT = { readyFile: READY_FILE, roleLabel: ROLE_LABEL, serviceLabel: SERVICE_LABEL, projectLabel: PROJECT_LABEL, secretLabel: SECRET_LABEL } as const;

@@ -3,7 +3,8 @@
 import { Argument, Option } from 'commander';
 import { defineCommand, type WithProject } from './command-spec.js';
 import { EXIT } from './io.js';
-import { dryRunOption } from './options.js';
+import type { Target } from '../state/paths.js';
+import { dryRunOption, targetOption } from './options.js';
 
 /** Commands that write state take --dry-run; the run functions receive it as `{ dryRun }`. */
 interface DryRun {
@@ -11,17 +12,21 @@ interface DryRun {
 }
 const PLAN_ONLY = 'print what would be written (files with their modes) and write nothing';
 
-export const render = defineCommand<WithProject & DryRun>({
+export const render = defineCommand<WithProject & DryRun & { readonly target?: Target }>({
   name: 'render',
   summary: 'print the compose file with WireGuard sidecars; keep keys in .wg-compose/',
   description:
     'Render the project: every linked service gets a WireGuard sidecar and a namespace owner,\n' +
     'its wg-quick config as a compose secret, and its link names resolving to tunnel addresses.\n' +
     'The stack goes to stdout (wg-compose render > stack.yml, beside the compose file);\n' +
-    'configs go to .wg-compose/PROJECT/, the public allocation to wg-compose.lock.',
-  options: [dryRunOption(PLAN_ONLY)],
+    'configs go to .wg-compose/PROJECT/, the public allocation to wg-compose.lock.\n' +
+    'With --target swarm, a stack for docker stack deploy instead: each linked service (each\n' +
+    'replica) carries its config as a swarm secret, a node agent (one task per node) joins a\n' +
+    'WireGuard sidecar to each of its tasks, and peers meet at their tasks\' overlay addresses;\n' +
+    'its configs go to .wg-compose/PROJECT/swarm/.',
+  options: [dryRunOption(PLAN_ONLY), targetOption()],
   project: true,
-  run: async (io, o) => (await import('./render.js')).runRender(io, o.project, { dryRun: o.dryRun === true }),
+  run: async (io, o) => (await import('./render.js')).runRender(io, { ...o.project, target: o.target ?? 'compose' }, { dryRun: o.dryRun === true }),
 });
 
 export const show = defineCommand<WithProject & { readonly json?: boolean }>({

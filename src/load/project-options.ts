@@ -1,6 +1,7 @@
 // Compose's project options, resolved the way the compose CLI resolves them
 // (https://docs.docker.com/compose/project-name/, .../environment-variables/envvars/):
 // which files, which project directory, which name, which environment, which profiles.
+import type { Target } from '../state/paths.js';
 import { dirname, basename, isAbsolute, join, resolve } from 'node:path';
 import { error, warning, type Diagnostic } from '../diagnostics.js';
 import { parseDotenv } from './dotenv.js';
@@ -14,6 +15,8 @@ export interface ProjectOptions {
   readonly profiles: readonly string[];
   /** The compose file named `-` (compose's `-f -`), which the CLI read from standard input. */
   readonly stdin?: string | undefined;
+  /** Where the stack runs: one host (the default) or a Docker Swarm (src/state/paths.ts). */
+  readonly target?: Target | undefined;
 }
 
 export interface Environment {

@@ -5,7 +5,7 @@
 import { basename, dirname, join } from 'node:path';
 import type { Compiled } from '../pipeline.js';
 import { serializeLockfile } from '../state/lockfile.js';
-import { configDir, configFileName, importedDir, isImportedKeyOf, stateDir } from '../state/paths.js';
+import { configDir, configDirFor, configFileName, importedDir, isImportedKeyOf, stateDir } from '../state/paths.js';
 import { makePlan, type Plan, type Removal } from './plan.js';
 
 export interface StatePlanInput {
@@ -16,11 +16,12 @@ export interface StatePlanInput {
   readonly lockExisted: boolean;
   /** The master secret to create first, when there was none. */
   readonly master: { readonly path: string; readonly content: string } | undefined;
-  readonly compiled: Pick<Compiled, 'configs' | 'lock' | 'topology'>;
+  readonly compiled: Pick<Compiled, 'configs' | 'lock' | 'topology' | 'target'>;
 }
 
 export function statePlan(i: StatePlanInput): Plan {
-  const dir = configDir(i.projectDir, i.project);
+  const dir = configDirFor(i.projectDir, i.project, i.compiled.target);
+  const dirs = [...new Set([stateDir(i.projectDir), configDir(i.projectDir, i.project), dir])];
   const files = [...i.compiled.configs]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([service, content]) => ({ path: join(dir, configFileName(service)), content, mode: 0o600, what: `wg-quick config of ${service}` }));
@@ -28,8 +29,9 @@ export function statePlan(i: StatePlanInput): Plan {
   const commit = i.compiled.topology.nodes.size > 0 || i.lockExisted ? { path: i.lockPath, content: serializeLockfile(i.compiled.lock), mode: 0o644, what: 'lockfile (public: commit it)' } : undefined;
   return makePlan({
     projectDir: i.projectDir,
-    tempDirs: [{ dir: stateDir(i.projectDir) }, { dir }, { dir: importedDir(i.projectDir, i.project) }, { dir: dirname(i.lockPath), of: basename(i.lockPath) }],
-    privateDirs: [stateDir(i.projectDir), dir],
+    // Swarm's configs are in a directory of their own inside the project's (configDirFor).
+    tempDirs: [...dirs.map((d) => ({ dir: d })), { dir: importedDir(i.projectDir, i.project) }, { dir: dirname(i.lockPath), of: basename(i.lockPath) }],
+    privateDirs: dirs,
     master: i.master && { ...i.master, mode: 0o600, what: 'master secret' },
     files,
     commit,

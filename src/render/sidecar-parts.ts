@@ -50,7 +50,7 @@ export function fillName(v: unknown, name: string): Json {
  * The sidecar script as the sidecar's command, comment lines dropped (the stack points at
  * templates/sidecar.sh for the commented source). Its "$" are escaped with everything else.
  */
-function embeddedScript(): string {
+export function embeddedScript(): string {
   const lines = sidecarScript()
     .split('\n')
     .filter((l) => !/^\s*#/.test(l));

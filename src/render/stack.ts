@@ -139,7 +139,7 @@ function splitService(sv: ServiceView, input: StackInput, sidecar: SidecarParts)
  * The application keeps its name on every network through an alias on the namespace owner,
  * so services that are not linked reach it exactly as before.
  */
-function networksWithAlias(networks: readonly NetworkAttachment[], names: readonly string[]): JsonObject {
+export function networksWithAlias(networks: readonly NetworkAttachment[], names: readonly string[]): JsonObject {
   const out = obj();
   for (const net of networks) {
     const c = obj();
@@ -172,7 +172,7 @@ function dependsOn(sv: ServiceView): JsonObject {
  * is written back as "$$"; otherwise `$$HOME` in the input would become the host's $HOME.
  * It copies: the model it renders from is shared with the caller.
  */
-function dollarEscaper(): (v: Json) => Json {
+export function dollarEscaper(): (v: Json) => Json {
   // The sidecar script, the same in every sidecar, is escaped once per stack, not once per service.
   let last: { readonly text: string; readonly escaped: string } | undefined;
   const text = (t: string): string => {

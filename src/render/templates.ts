@@ -32,3 +32,5 @@ export function template(name: string): Handlebars.TemplateDelegate {
 
 /** templates/sidecar.sh: the sidecar's program, shared by the stack, the tunnel tests and the tools image. */
 export const sidecarScript = (): string => source('sidecar.sh');
+/** templates/swarm-agent.sh: the swarm node agent's program (src/render/swarm.ts). */
+export const swarmAgentScript = (): string => source('swarm-agent.sh');

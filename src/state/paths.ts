@@ -34,9 +34,22 @@ export function serviceFileBase(service: string): string {
 /** The service's wg-quick file in its project's directory. */
 export const configFileName = (service: string): string => `${serviceFileBase(service)}.conf`;
 
+/** Where a stack is deployed: one host (compose), or a Docker Swarm (`render --target swarm`). */
+export type Target = 'compose' | 'swarm';
+export const TARGETS: readonly Target[] = ['compose', 'swarm'];
+
+/**
+ * The wg-quick files for a target. Swarm's differ from compose's (peers are dialled at their
+ * tasks' addresses), and both may be deployed from one project, so swarm's have a directory
+ * of their own inside the project's.
+ */
+export const SWARM_DIR = 'swarm';
+export const configDirFor = (projectDir: string, project: string, target: Target): string =>
+  target === 'swarm' ? join(configDir(projectDir, project), SWARM_DIR) : configDir(projectDir, project);
+
 /** Relative to the project directory, as compose resolves secret `file:` paths. */
-export const configPathInStack = (project: string, service: string): string =>
-  `./${STATE_DIR}/${project}/${configFileName(service)}`;
+export const configPathInStack = (project: string, service: string, target: Target = 'compose'): string =>
+  `./${STATE_DIR}/${project}/${target === 'swarm' ? `${SWARM_DIR}/` : ''}${configFileName(service)}`;
 
 /**
  * Private keys the user imported (wg-compose import), in `.wg-compose/PROJECT/imported/`,

@@ -11,6 +11,7 @@ import { namespaceName } from '../model/names.js';
 import type { ServiceSlot } from '../model/replicas.js';
 import type { Settings } from '../model/settings.js';
 import { sealText, type Lockfile } from '../state/lockfile.js';
+import type { Target } from '../state/paths.js';
 import { assignAddresses } from './assign.js';
 
 export interface Peer {
@@ -132,6 +133,7 @@ export function buildTopology(
   lock: Lockfile,
   keys: KeySource,
   changes: KeyChanges = {},
+  target: Target = 'compose',
 ): { topology: Topology; secrets: Secrets; diagnostics: Diagnostic[]; x25519: number } {
   // Addresses and ports first, without keys (check runs the same step on its own).
   const { allocations, diagnostics } = assignAddresses(view, linked, settings, lock);
@@ -227,7 +229,7 @@ export function buildTopology(
         aliases,
         publicKey: publicKeys.get(other)!,
         allowedIPs: addressesOf(other).map((a) => (a.includes(':') ? `${a}/128` : `${a}/32`)),
-        endpoint: endpointOf(view, other, allocations.get(other)!.listenPort),
+        endpoint: endpointOf(view, other, allocations.get(other)!.listenPort, target),
         keepalive: keepaliveOf(view, s, settings),
       });
       for (const n of aliases) for (const a of addressesOf(other)) hosts.push({ name: n, address: a });
@@ -251,14 +253,15 @@ export function buildTopology(
 }
 
 /**
- * How peers reach a service: its namespace owner's name on a shared network (the service's own
- * name would resolve to its tunnel address inside linked services), unless the user set a
- * host or a whole endpoint.
+ * How peers reach a service: on one host, its namespace owner's name on a shared network (the
+ * service's own name would resolve to its tunnel address inside linked services); on swarm,
+ * `tasks.NAME`, the task's own address on the overlay (no VIP, no routing mesh, and never
+ * shadowed by a link name); unless the user set a host or a whole endpoint.
  */
-function endpointOf(view: ModelView, s: string, port: number): string {
+function endpointOf(view: ModelView, s: string, port: number, target: Target): string {
   const wg = view.services.get(s)?.wireguard;
   if (typeof wg?.['endpoint'] === 'string') return wg['endpoint'];
-  const host = typeof wg?.['host'] === 'string' ? wg['host'] : namespaceName(s);
+  const host = typeof wg?.['host'] === 'string' ? wg['host'] : target === 'swarm' ? `tasks.${s}` : namespaceName(s);
   return `${host}:${port}`;
 }
 

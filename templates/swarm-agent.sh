@@ -1,0 +1,170 @@
+#!/bin/sh
+# wg-compose swarm node agent: brings WireGuard into the network namespace of every task of a
+# linked service on this node, without touching the task's image or privileges. A stack
+# rendered with `wg-compose render --target swarm` runs it as a global service (one task per
+# node, templates/swarm-agent.yml.hbs) with the node's engine socket and the node's
+# <data-root>/containers directory (read-only) bind-mounted. It needs POSIX sh, curl and jq.
+#
+# For each running container on this node labelled dev.wg-compose.role=task and
+# dev.wg-compose.project=$WG_COMPOSE_PROJECT, it keeps one plain (non-swarm) sidecar
+# container that
+#   - joins the task's network namespace   (NetworkMode container:<task id>)
+#   - may create the interface             (CapAdd NET_ADMIN, device /dev/net/tun)
+#   - gets exactly one file: the task's own swarm secret holding its wg-quick config,
+#     bind-mounted read-only from <data-root>/containers/<id>/mounts/secrets/<SecretID>
+#   - runs templates/sidecar.sh ($WG_COMPOSE_SIDECAR) on it: wg-quick up, then endpoint
+#     re-resolution, so a peer rescheduled to another node is found again.
+# The key never passes through the agent: it reads the task's config.v2.json only to learn
+# which SecretID backs the secret target named by the label dev.wg-compose.secret, and hands
+# the engine a path.
+#
+# Reconciliation is stateless (all state is in container labels), on every container event
+# on this node and every $WG_COMPOSE_RESYNC seconds:
+#   - a sidecar whose task is gone, not running, or restarted since (a restarted container
+#     has a new network namespace), or that is not running itself, is removed;
+#   - a task without a running sidecar gets one.
+# Sidecars outlive the agent: an agent update or restart does not cut the tunnels.
+#
+# Environment:
+#   WG_COMPOSE_PROJECT    the stack's project (only its tasks are served)
+#   WG_COMPOSE_IMAGE      the sidecar image (the tools image)
+#   WG_COMPOSE_INTERFACE  the WireGuard interface name
+#   WG_COMPOSE_SIDECAR    the sidecar program (templates/sidecar.sh)
+#   DOCKER_SOCK           default /var/run/docker.sock
+#   NODE_CONTAINERS       default /node/containers (<data-root>/containers, read-only)
+#   WG_COMPOSE_RESYNC     default 10 (seconds between full reconciliations)
+set -u
+
+project="${WG_COMPOSE_PROJECT:?WG_COMPOSE_PROJECT is not set}"
+image="${WG_COMPOSE_IMAGE:?WG_COMPOSE_IMAGE is not set}"
+iface="${WG_COMPOSE_INTERFACE:-wg0}"
+sidecar="${WG_COMPOSE_SIDECAR:?WG_COMPOSE_SIDECAR is not set}"
+sock="${DOCKER_SOCK:-/var/run/docker.sock}"
+containers="${NODE_CONTAINERS:-/node/containers}"
+resync="${WG_COMPOSE_RESYNC:-10}"
+
+ROLE=dev.wg-compose.role
+PROJECT=dev.wg-compose.project
+SERVICE=dev.wg-compose.service
+SECRET=dev.wg-compose.secret
+OF=dev.wg-compose.sidecar-of            # on sidecars: the task container's id
+STARTED=dev.wg-compose.task-started     # on sidecars: the task's State.StartedAt when joined
+
+log() { echo "wg-compose-agent: $*" >&2; }
+short() { printf '%.12s' "$1"; }
+
+# api METHOD PATH [curl args…]: one Engine API call; the body on stdout, non-zero on HTTP >= 400.
+api() {
+  m="$1" p="$2"
+  shift 2
+  curl -sS --fail --unix-socket "$sock" -X "$m" "$@" "http://engine$p"
+}
+
+# Containers carrying every label in $1 (a JSON list of "k=v"); running ones unless $2 is "all".
+list() {
+  if [ "${2:-}" = all ]; then
+    api GET /containers/json -G --data-urlencode all=1 --data-urlencode "filters={\"label\":$1}"
+  else
+    api GET /containers/json -G --data-urlencode "filters={\"label\":$1,\"status\":[\"running\"]}"
+  fi
+}
+
+start_sidecar() { # task-id
+  id="$1"
+  t="$(api GET "/containers/$id/json")" || return 1
+  name="$(printf '%s' "$t" | jq -r '.Name | ltrimstr("/")')"
+  service="$(printf '%s' "$t" | jq -r --arg l "$SERVICE" '.Config.Labels[$l] // ""')"
+  target="$(printf '%s' "$t" | jq -r --arg l "$SECRET" '.Config.Labels[$l] // ""')"
+  started="$(printf '%s' "$t" | jq -r '.State.StartedAt')"
+  # Which secret file is the config: moby stores a task's secrets as files named by SecretID.
+  sid="$(jq -r --arg f "$target" '.SecretReferences[]? | select(.File.Name == $f) | .SecretID' "$containers/$id/config.v2.json" 2>/dev/null | head -n1)"
+  if [ -z "$target" ] || [ -z "$sid" ]; then
+    log "$name ($service): no secret with target \"$target\"; no sidecar"
+    return 1
+  fi
+  body="$(jq -n --arg img "$image" --arg id "$id" --arg service "$service" --arg started "$started" \
+    --arg src "$root/containers/$id/mounts/secrets/$sid" --arg iface "$iface" --arg sh "$sidecar" \
+    --arg role "$ROLE" --arg proj "$PROJECT" --arg project "$project" --arg svc "$SERVICE" --arg of "$OF" --arg st "$STARTED" '{
+      Image: $img,
+      Entrypoint: ["/bin/sh", "-c", $sh],
+      Cmd: [],
+      Env: ["WG_COMPOSE_CONFIG=/run/wg-compose/" + $iface + ".conf", "WG_COMPOSE_INTERFACE=" + $iface],
+      Labels: {($role): "sidecar", ($proj): $project, ($svc): $service, ($of): $id, ($st): $started},
+      HostConfig: {
+        NetworkMode: ("container:" + $id),
+        CapAdd: ["NET_ADMIN"],
+        Devices: [{PathOnHost: "/dev/net/tun", PathInContainer: "/dev/net/tun", CgroupPermissions: "rwm"}],
+        Binds: [($src + ":/run/wg-compose/" + $iface + ".conf:ro")],
+        Init: true,
+        AutoRemove: true
+      }
+    }')"
+  sc="wg-compose-sidecar.$name"
+  new="$(api POST "/containers/create?name=$sc" -H 'Content-Type: application/json' -d "$body" 2>/dev/null)" || {
+    # A leftover of the same name (an older sidecar of this task, being removed): once more.
+    api DELETE "/containers/$sc?force=1" >/dev/null 2>&1
+    new="$(api POST "/containers/create?name=$sc" -H 'Content-Type: application/json' -d "$body")" || return 1
+  }
+  cid="$(printf '%s' "$new" | jq -r .Id)"
+  if api POST "/containers/$cid/start" >/dev/null; then
+    log "$name ($service): sidecar $(short "$cid") started"
+  else
+    log "$name ($service): sidecar failed to start"
+    api DELETE "/containers/$cid?force=1" >/dev/null 2>&1
+    return 1
+  fi
+}
+
+reconcile() {
+  tasks="$(list "[\"$ROLE=task\",\"$PROJECT=$project\"]" | jq -r '.[] | .Id')" || return 1
+  cars="$(list "[\"$ROLE=sidecar\",\"$PROJECT=$project\"]" all |
+    jq -r --arg of "$OF" --arg st "$STARTED" '.[] | [.Id, .Labels[$of], .Labels[$st], .State] | @tsv')" || return 1
+  # Sidecars first: keep the good ones, remove the rest.
+  printf '%s\n' "$cars" | while IFS="$(printf '\t')" read -r c of st state; do
+    [ -n "$c" ] || continue
+    why=""
+    if ! printf '%s\n' "$tasks" | grep -qx "$of"; then
+      why="its task is gone"
+    elif [ "$state" != running ]; then
+      why="it is $state"
+    elif [ "$(api GET "/containers/$of/json" | jq -r .State.StartedAt)" != "$st" ]; then
+      why="its task restarted"
+    fi
+    if [ -n "$why" ]; then
+      log "removing sidecar $(short "$c"): $why"
+      api DELETE "/containers/$c?force=1" >/dev/null 2>&1 || true
+    fi
+  done
+  # Then every task without a running sidecar gets one (re-read: the removals above).
+  have="$(list "[\"$ROLE=sidecar\",\"$PROJECT=$project\"]" | jq -r --arg of "$OF" '.[] | .Labels[$of]')" || return 1
+  for id in $tasks; do
+    printf '%s\n' "$have" | grep -qx "$id" || start_sidecar "$id" || true
+  done
+}
+
+root=""
+until root="$(api GET /info | jq -er .DockerRootDir)"; do
+  log "the engine does not answer on $sock"
+  sleep 2
+done
+[ -d "$containers" ] || {
+  log "$containers: bind-mount the node's <data-root>/containers ($root/containers) there"
+  exit 2
+}
+log "node $(api GET /info | jq -r .Name), data root $root, project $project, sidecar image $image"
+
+# One loop, so reconciliations never overlap: follow container events for up to $resync
+# seconds (the stream ends at `until`), reconcile on each, and once more when it ends. It
+# runs in the background and the shell waits for it: `wait` returns on SIGTERM at once.
+events='{"type":["container"],"event":["start","die","destroy"]}'
+(
+  reconcile
+  while :; do
+    api GET /events -N -G --data-urlencode "filters=$events" --data-urlencode "until=$(($(date +%s) + resync))" |
+      while read -r _; do reconcile; done
+    reconcile
+  done
+) &
+loop=$!
+trap 'kill "$loop" 2>/dev/null; exit 0' TERM INT
+wait "$loop"
