@@ -87,6 +87,9 @@ export const CODES = {
   // swarm: render --target swarm, deploy, rm
   WGC110: 'attribute not in the stack file format, left out of the swarm stack',
   WGC111: 'attribute ignored by swarm',
+  WGC112: 'no docker CLI found',
+  WGC113: 'a docker command failed (stack deploy, stack rm)',
+  WGC114: 'swarm tunnels not ready before the timeout',
 } as const;
 
 export type Code = keyof typeof CODES;

@@ -25,7 +25,7 @@ import { checkLinks, linkedServices } from './model/check-links.js';
 import { viewOf, type ModelView } from './model/model.js';
 import { checkReplicas, expandReplicas, replicated } from './model/replicas.js';
 import { checkSwarm } from './model/check-swarm.js';
-import { resolveSettings, type Settings } from './model/settings.js';
+import { resolveSettings, SWARM_MTU, type Settings } from './model/settings.js';
 import { LOCKFILE_NAME, sealText, type LockedService, type Lockfile } from './state/lockfile.js';
 import type { Target } from './state/paths.js';
 import type { KeyChanges, KeySource, Topology } from './topology/topology.js';
@@ -120,7 +120,10 @@ export function analyze(opts: ProjectOptions, envr: Environment): { analysis: An
   const linked = linkedServices(written);
   const target = opts.target ?? 'compose';
   diagnostics.push(...checkLinks(written), ...checkReplicas(written, linked), ...(target === 'swarm' ? checkSwarm(written) : []));
-  const { settings, diagnostics: sd } = resolveSettings(written.settings);
+  const { settings: resolved, diagnostics: sd } = resolveSettings(written.settings);
+  // On swarm the tunnels ride an overlay network (VXLAN, MTU 1450), so WireGuard's 80 bytes
+  // leave 1370, unless the project says otherwise.
+  const settings = resolved && target === 'swarm' && written.settings?.['mtu'] === undefined ? { ...resolved, mtu: SWARM_MTU } : resolved;
   diagnostics.push(...sd);
   if (!settings || hasErrors(diagnostics)) return { analysis: undefined, diagnostics };
   const sets = replicated(written, linked);

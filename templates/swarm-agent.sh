@@ -13,7 +13,9 @@
 #   - gets exactly one file: the task's own swarm secret holding its wg-quick config,
 #     bind-mounted read-only from <data-root>/containers/<id>/mounts/secrets/<SecretID>
 #   - runs templates/sidecar.sh ($WG_COMPOSE_SIDECAR) on it: wg-quick up, then endpoint
-#     re-resolution, so a peer rescheduled to another node is found again.
+#     re-resolution, so a peer rescheduled to another node is found again;
+#   - leaves by itself (and is removed: AutoRemove) once the task's network is gone, so no
+#     sidecar outlives its task even when the agent is gone first (`docker stack rm`).
 # The key never passes through the agent: it reads the task's config.v2.json only to learn
 # which SecretID backs the secret target named by the label dev.wg-compose.secret, and hands
 # the engine a path.
@@ -25,6 +27,13 @@
 #   - a task without a running sidecar gets one.
 # Sidecars outlive the agent: an agent update or restart does not cut the tunnels.
 #
+# Status, for `wg-compose deploy` (which reads this service's logs through the manager: the
+# only channel from every node back to it): one line per sidecar whenever it changes, and
+# at least every $WG_COMPOSE_HEARTBEAT seconds,
+#   wg-compose-agent: status SERVICE TASK up HANDSHAKEN/PEERS [waiting=PUBKEY,…]
+#   wg-compose-agent: status SERVICE TASK down
+# TASK is the task container's name (STACK_SERVICE.SLOT.TASKID); public keys only.
+#
 # Environment:
 #   WG_COMPOSE_PROJECT    the stack's project (only its tasks are served)
 #   WG_COMPOSE_IMAGE      the sidecar image (the tools image)
@@ -32,7 +41,8 @@
 #   WG_COMPOSE_SIDECAR    the sidecar program (templates/sidecar.sh)
 #   DOCKER_SOCK           default /var/run/docker.sock
 #   NODE_CONTAINERS       default /node/containers (<data-root>/containers, read-only)
-#   WG_COMPOSE_RESYNC     default 10 (seconds between full reconciliations)
+#   WG_COMPOSE_RESYNC     default 2 (seconds between full reconciliations and status looks)
+#   WG_COMPOSE_HEARTBEAT  default 60 (seconds between repeated status lines)
 set -u
 
 project="${WG_COMPOSE_PROJECT:?WG_COMPOSE_PROJECT is not set}"
@@ -41,7 +51,9 @@ iface="${WG_COMPOSE_INTERFACE:-wg0}"
 sidecar="${WG_COMPOSE_SIDECAR:?WG_COMPOSE_SIDECAR is not set}"
 sock="${DOCKER_SOCK:-/var/run/docker.sock}"
 containers="${NODE_CONTAINERS:-/node/containers}"
-resync="${WG_COMPOSE_RESYNC:-10}"
+resync="${WG_COMPOSE_RESYNC:-2}"
+heartbeat="${WG_COMPOSE_HEARTBEAT:-60}"
+seen="$(mktemp -d)" # last status line and its time, per sidecar
 
 ROLE=dev.wg-compose.role
 PROJECT=dev.wg-compose.project
@@ -69,6 +81,18 @@ list() {
   fi
 }
 
+# The sidecar's main program: the sidecar script, until the task's network is gone (only lo
+# and the WireGuard interface are left in the namespace: the task stopped).
+# shellcheck disable=SC2016 # expanded in the sidecar
+SIDECAR_MAIN='sh -c "$WG_COMPOSE_SIDECAR" &
+pid=$!
+trap "kill \$pid 2>/dev/null; wait \$pid; exit 0" TERM INT
+while kill -0 "$pid" 2>/dev/null && ip -o link show | awk -F": " "{ sub(/@.*/, \"\", \$2); print \$2 }" | grep -qv -e "^lo\$" -e "^$WG_COMPOSE_INTERFACE\$"; do
+  sleep 2
+done
+kill "$pid" 2>/dev/null
+wait "$pid"'
+
 start_sidecar() { # task-id
   id="$1"
   t="$(api GET "/containers/$id/json")" || return 1
@@ -83,13 +107,13 @@ start_sidecar() { # task-id
     return 1
   fi
   body="$(jq -n --arg img "$image" --arg id "$id" --arg service "$service" --arg started "$started" \
-    --arg src "$root/containers/$id/mounts/secrets/$sid" --arg iface "$iface" --arg sh "$sidecar" \
+    --arg src "$root/containers/$id/mounts/secrets/$sid" --arg iface "$iface" --arg sh "$SIDECAR_MAIN" --arg prog "$sidecar" --arg name "$name" \
     --arg role "$ROLE" --arg proj "$PROJECT" --arg project "$project" --arg svc "$SERVICE" --arg of "$OF" --arg st "$STARTED" '{
       Image: $img,
       Entrypoint: ["/bin/sh", "-c", $sh],
       Cmd: [],
-      Env: ["WG_COMPOSE_CONFIG=/run/wg-compose/" + $iface + ".conf", "WG_COMPOSE_INTERFACE=" + $iface],
-      Labels: {($role): "sidecar", ($proj): $project, ($svc): $service, ($of): $id, ($st): $started},
+      Env: ["WG_COMPOSE_CONFIG=/run/wg-compose/" + $iface + ".conf", "WG_COMPOSE_INTERFACE=" + $iface, "WG_COMPOSE_SIDECAR=" + $prog],
+      Labels: {($role): "sidecar", ($proj): $project, ($svc): $service, ($of): $id, ($st): $started, "dev.wg-compose.task": $name},
       HostConfig: {
         NetworkMode: ("container:" + $id),
         CapAdd: ["NET_ADMIN"],
@@ -142,6 +166,44 @@ reconcile() {
   done
 }
 
+# A status line per running sidecar when it changed, or when the last is $heartbeat s old.
+report() {
+  list "[\"$ROLE=sidecar\",\"$PROJECT=$project\"]" | jq -r --arg svc "$SERVICE" '.[] | [.Id, .Labels[$svc], .Labels["dev.wg-compose.task"]] | @tsv' |
+    while IFS="$(printf '\t')" read -r c service task; do
+      [ -n "$c" ] || continue
+      line="status $service $task $(tunnel "$c")"
+      now="$(date +%s)"
+      last="$(cat "$seen/$c" 2>/dev/null || true)"
+      if [ "${last#* }" != "$line" ] || [ $((now - ${last%% *})) -ge "$heartbeat" ]; then
+        log "$line"
+        echo "$now $line" >"$seen/$c"
+      fi
+    done
+  # Forget sidecars that are gone.
+  for f in "$seen"/*; do
+    [ -e "$f" ] || continue
+    api GET "/containers/$(basename "$f")/json" >/dev/null 2>&1 || rm -f "$f"
+  done
+}
+
+# "up HANDSHAKEN/PEERS [waiting=KEY,…]" or "down": `wg show IFACE latest-handshakes` in the
+# sidecar (public keys and times only), through the engine's exec API.
+tunnel() {
+  eid="$(api POST "/containers/$1/exec" -H 'Content-Type: application/json' \
+    -d "{\"Cmd\":[\"wg\",\"show\",\"$iface\",\"latest-handshakes\"],\"AttachStdout\":true,\"Tty\":true}" 2>/dev/null | jq -r .Id)" || {
+    echo down
+    return
+  }
+  out="$(api POST "/exec/$eid/start" -H 'Content-Type: application/json' -d '{"Detach":false,"Tty":true}' 2>/dev/null | tr -d '\r')"
+  code="$(api GET "/exec/$eid/json" 2>/dev/null | jq -r .ExitCode)"
+  if [ "$code" != 0 ]; then
+    echo down
+    return
+  fi
+  printf '%s\n' "$out" | awk 'NF == 2 { n++; if ($2 > 0) h++; else w = w (w ? "," : "") $1 }
+    END { printf "up %d/%d%s\n", h, n, (w ? " waiting=" w : "") }'
+}
+
 root=""
 until root="$(api GET /info | jq -er .DockerRootDir)"; do
   log "the engine does not answer on $sock"
@@ -163,6 +225,7 @@ events='{"type":["container"],"event":["start","die","destroy"]}'
     api GET /events -N -G --data-urlencode "filters=$events" --data-urlencode "until=$(($(date +%s) + resync))" |
       while read -r _; do reconcile; done
     reconcile
+    report
   done
 ) &
 loop=$!

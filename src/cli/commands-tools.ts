@@ -95,3 +95,38 @@ export const down = defineCommand<EngineValues>({
   run: async (io, o) => (await import('./down.js')).runDown(io, { project: o.project, engine: o.engine, dryRun: o.dryRun === true, extra: o.args }),
 });
 
+
+export const deploy = defineCommand<WithProject & { readonly dryRun?: boolean; readonly timeout: number }>({
+  name: 'deploy',
+  summary: 'deploy to Docker Swarm: render for swarm, docker stack deploy, wait until every tunnel is up',
+  description:
+    'Render the project for Docker Swarm (as render --target swarm), write the stack to\n' +
+    '.wg-compose/PROJECT/swarm/stack.yml and deploy it to the swarm of the current docker context\n' +
+    '(or DOCKER_HOST) with the docker CLI (WG_COMPOSE_DOCKER names another):\n' +
+    '  docker stack deploy --resolve-image never --prune -c - PROJECT   (the stack on stdin)\n' +
+    'then wait until every task of every linked service has its tunnel up with a handshake from\n' +
+    'each peer, with progress on stderr (tasks running, tunnels up, per node), and remove the\n' +
+    'secrets of earlier deploys no task uses. Exit 3 when docker fails or a tunnel is not up in time,\n' +
+    'naming each task that is not ready and why.',
+  options: [
+    dryRunOption('print what would be written and the exact commands; write and run nothing'),
+    new Option('--timeout <seconds>', 'how long to wait for the tunnels after the deploy').argParser(positiveSeconds).default(180),
+  ],
+  project: true,
+  run: async (io, o) => (await import('./deploy.js')).runDeploy(io, { project: o.project, dryRun: o.dryRun === true, timeout: o.timeout }),
+});
+
+export const rm = defineCommand<WithProject & { readonly dryRun?: boolean; readonly timeout: number }>({
+  name: 'rm',
+  summary: 'remove the project\'s swarm stack and its secrets; keys stay',
+  description:
+    'docker stack rm PROJECT, then wait until its services and networks are gone and remove every\n' +
+    'secret wg-compose made for it. The state directory, keys included, stays: the next deploy\n' +
+    'brings the same tunnels back.',
+  options: [
+    dryRunOption('print the commands; run nothing'),
+    new Option('--timeout <seconds>', 'how long to wait for the stack to go').argParser(positiveSeconds).default(120),
+  ],
+  project: true,
+  run: async (io, o) => (await import('./deploy.js')).runRm(io, { project: o.project, dryRun: o.dryRun === true, timeout: o.timeout }),
+});

@@ -16,6 +16,9 @@ export interface Settings {
   readonly iface: string;
 }
 
+/** The default MTU on swarm: the overlay's 1450 (VXLAN) minus WireGuard's 80 over IPv6. */
+export const SWARM_MTU = 1370;
+
 /** The tools image `wg-compose build init` produces (kernel/init); also the sidecar image. */
 export const DEFAULT_IMAGE = 'localhost/wg-compose/tools:latest';
 

@@ -14,7 +14,7 @@ function program(): Command {
 
 test('every command and every option and argument has a help text', () => {
   const p = program();
-  assert.equal(p.commands.map((c) => c.name()), ['render', 'show', 'rotate', 'import', 'export', 'check', 'moby', 'build', 'up', 'down']);
+  assert.equal(p.commands.map((c) => c.name()), ['render', 'show', 'rotate', 'import', 'export', 'check', 'moby', 'build', 'up', 'down', 'deploy', 'rm']);
   for (const c of p.commands) {
     assert.ok(c.summary().length > 10 && c.description().length > 10, c.name());
     for (const o of c.options) assert.ok(o.description.length > 5, `${c.name()} ${o.flags}`);
@@ -25,7 +25,7 @@ test('every command and every option and argument has a help text', () => {
 test('every command that writes state or runs tools takes --dry-run', () => {
   const p = program();
   const withDryRun = p.commands.filter((c) => c.options.some((o) => o.long === '--dry-run')).map((c) => c.name());
-  assert.equal(withDryRun, ['render', 'rotate', 'import', 'moby', 'build', 'up', 'down']);
+  assert.equal(withDryRun, ['render', 'rotate', 'import', 'moby', 'build', 'up', 'down', 'deploy', 'rm']);
 });
 
 test('values are checked where they are declared: usage errors, exit 2, before anything runs', async () => {

@@ -1,0 +1,192 @@
+// `wg-compose deploy` and `wg-compose rm`: a project on the Docker Swarm of the current docker
+// context (or DOCKER_HOST), with the docker CLI. deploy renders for swarm (the state as
+// `render --target swarm` writes it, and the stack in .wg-compose/PROJECT/swarm/stack.yml),
+// runs `docker stack deploy`, waits until every tunnel of every task is up, and removes the
+// secrets of earlier deploys that no task uses any more. rm removes the stack and its secrets;
+// the keys stay, as with `down`.
+import { execa } from 'execa';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { ProjectOptions } from '../load/project-options.js';
+import { extendPlan } from '../plan/plan.js';
+import { configDirFor, STACK_FILE } from '../state/paths.js';
+import { AGENT_SERVICE, swarmSecretName } from '../render/swarm.js';
+import { configDigest } from '../render/public-data.js';
+import { PROJECT_LABEL } from '../sidecar-contract.js';
+import { assessSwarm, describeState, parseStatus, parseTasks, progressLine, type ServiceState } from '../swarm/status.js';
+import { findExecutable } from '../system/command-line.js';
+import { shellQuote } from '../system/shell-quote.js';
+import type { Topology } from '../topology/topology.js';
+import { say } from './engine.js';
+import { EXIT, type CliIO } from './io.js';
+import { analyzeProject } from './prepare.js';
+import { produce } from './produce.js';
+
+export interface DeployOptions {
+  readonly project: ProjectOptions;
+  readonly dryRun: boolean;
+  /** Seconds to wait for every tunnel, from the end of `docker stack deploy`. */
+  readonly timeout: number;
+}
+
+/** How often the stack's tasks and the agents' status are looked at while waiting. */
+const POLL_MS = 2000;
+
+type Run = { code: number | undefined; stdout: string; stderr: string };
+
+/** The docker CLI: WG_COMPOSE_DOCKER, else `docker` on PATH. */
+function findDocker(io: CliIO): string | undefined {
+  const named = io.env['WG_COMPOSE_DOCKER'];
+  const found = findExecutable(named ?? 'docker', io.env);
+  if (found) return found;
+  say(io, {
+    code: 'WGC112',
+    severity: 'error',
+    message: named ? `WG_COMPOSE_DOCKER names ${named}, which is not an executable` : 'no docker CLI on PATH',
+    hint: 'install the docker CLI (Debian: docker.io), or name one with WG_COMPOSE_DOCKER',
+  });
+  return undefined;
+}
+
+async function docker(io: CliIO, cli: string, args: readonly string[], o: { input?: string; cwd?: string } = {}): Promise<Run> {
+  const r = await execa(cli, args, { env: io.env, extendEnv: false, cwd: o.cwd ?? io.cwd, reject: false, ...(o.input !== undefined ? { input: o.input } : { stdin: 'ignore' }) });
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  return { code: r.exitCode, stdout: text(r.stdout), stderr: text(r.stderr) || (r.failed && r.exitCode === undefined ? (r.shortMessage ?? '') : '') };
+}
+
+function failed(io: CliIO, args: readonly string[], r: Run): number {
+  const last = r.stderr.split('\n').filter((l) => l.trim() !== '').pop()?.trim();
+  say(io, { code: 'WGC113', severity: 'error', message: `\`docker ${args.slice(0, 2).join(' ')}\` failed${r.code === undefined ? '' : ` (exit ${r.code})`}${last ? `: ${last}` : ''}` });
+  return EXIT.external;
+}
+
+export async function runDeploy(io: CliIO, o: DeployOptions): Promise<number> {
+  const analysis = analyzeProject(io, { ...o.project, target: 'swarm' });
+  if (typeof analysis === 'number') return analysis;
+  const cli = o.dryRun ? 'docker' : findDocker(io);
+  if (!cli) return EXIT.external;
+  const { name } = analysis.project;
+  const dir = isAbsolute(analysis.project.projectDir) ? analysis.project.projectDir : resolve(io.cwd, analysis.project.projectDir);
+  const stackFile = join(configDirFor(dir, name, 'swarm'), STACK_FILE);
+  // The stack goes in on stdin, so that its secret files (relative to the project directory,
+  // as in `render` output) resolve from there: docker resolves them from a file's directory.
+  const deployArgs = ['stack', 'deploy', '--resolve-image', 'never', '--prune', '-c', '-', name];
+  const done = await produce(io, analysis, {
+    command: 'deploy',
+    createState: true,
+    dryRun: o.dryRun,
+    extend: (p, plan) => extendPlan(plan, { files: [{ path: stackFile, content: p.compiled.stack, mode: 0o600, what: 'the stack docker stack deploy runs' }], commands: [[cli, ...deployArgs]] }),
+    dryRunNote: () =>
+      `# with the stack on stdin (${shellQuote([cli, ...deployArgs])} < ${stackFile}), from ${dir}\n` +
+      (analysis.linked.length > 0 ? `# then waits up to ${o.timeout} s for the tunnels of: ${[...analysis.linked].sort().join(', ')}\n` : ''),
+  });
+  if (typeof done === 'number') return done;
+  const { compiled } = done.p;
+
+  io.stderr(`+ ${shellQuote([cli, ...deployArgs])} < ${stackFile}\n`);
+  const r = await docker(io, cli, deployArgs, { input: compiled.stack, cwd: dir });
+  io.stderr(r.stdout + r.stderr);
+  if (r.code !== 0) return failed(io, deployArgs, r);
+  if (compiled.topology.nodes.size === 0) return EXIT.ok;
+
+  const since = new Date(Date.now() - 5_000).toISOString();
+  const ready = await waitForTunnels(io, cli, name, compiled.topology, since, o.timeout);
+  if (ready !== EXIT.ok) return ready;
+  await pruneSecrets(io, cli, name, compiled.topology);
+  return EXIT.ok;
+}
+
+async function waitForTunnels(io: CliIO, cli: string, project: string, topology: Topology, since: string, timeout: number): Promise<number> {
+  const started = Date.now();
+  let last = '';
+  let states = new Map<string, ServiceState>();
+  for (;;) {
+    const [ps, logs] = await Promise.all([
+      docker(io, cli, ['stack', 'ps', project, '--no-trunc', '--format', '{{json .}}']),
+      docker(io, cli, ['service', 'logs', '--no-trunc', '--since', since, `${project}_${AGENT_SERVICE}`]),
+    ]);
+    states = assessSwarm(project, topology, parseTasks(ps.stdout), parseStatus(logs.stdout + logs.stderr));
+    const line = progressLine(states);
+    if (line !== last) io.stderr(`wg-compose: ${line}\n`);
+    last = line;
+    if ([...states.values()].every((s) => s.kind === 'ready')) {
+      io.stderr(`wg-compose: every tunnel is up (${((Date.now() - started) / 1000).toFixed(1)} s after the deploy)\n`);
+      return EXIT.ok;
+    }
+    if (Date.now() - started > timeout * 1000) break;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  const notReady = [...states].filter(([, s]) => s.kind !== 'ready');
+  say(io, {
+    code: 'WGC114',
+    severity: 'error',
+    message: `${notReady.length} of ${states.size} tunnel endpoints not ready after ${timeout} s:\n  ${notReady.map(([n, s]) => describeState(n, s)).join('\n  ')}`,
+    hint: `docker stack ps ${project} and docker service logs ${project}_${AGENT_SERVICE} show more`,
+  });
+  return EXIT.external;
+}
+
+/**
+ * Secrets of earlier deploys (a rotated key, a changed peer) that this deploy no longer names.
+ * One that a task still uses (an update still rolling) stays: the next deploy removes it.
+ */
+async function pruneSecrets(io: CliIO, cli: string, project: string, topology: Topology): Promise<void> {
+  const current = new Set([...topology.nodes.values()].map((n) => swarmSecretName(project, n.name, configDigest(n, topology))));
+  const ls = await docker(io, cli, ['secret', 'ls', '--filter', `label=${PROJECT_LABEL}=${project}`, '--format', '{{.Name}}']);
+  if (ls.code !== 0) return;
+  const stale = ls.stdout.split('\n').filter((n) => n !== '' && !current.has(n) && n.startsWith(`${project}_`) && n.includes('-wg-conf-'));
+  let kept = 0;
+  for (const s of stale) if ((await docker(io, cli, ['secret', 'rm', s])).code !== 0) kept++;
+  if (stale.length > 0) io.stderr(`wg-compose: removed ${stale.length - kept} secret(s) of earlier deploys${kept ? `; ${kept} still in use stay until the next deploy` : ''}\n`);
+}
+
+export interface RmOptions {
+  readonly project: ProjectOptions;
+  readonly dryRun: boolean;
+  readonly timeout: number;
+}
+
+/** `docker stack rm`, then wait until its services and networks are gone, then its secrets. */
+export async function runRm(io: CliIO, o: RmOptions): Promise<number> {
+  const analysis = analyzeProject(io, { ...o.project, target: 'swarm' });
+  if (typeof analysis === 'number') return analysis;
+  const { name } = analysis.project;
+  const rmArgs = ['stack', 'rm', name];
+  if (o.dryRun) {
+    io.stdout(`${shellQuote(['docker', ...rmArgs])}\n# then waits up to ${o.timeout} s for its services and networks to go, and removes its secrets (label ${PROJECT_LABEL}=${name})\n`);
+    return EXIT.ok;
+  }
+  const cli = findDocker(io);
+  if (!cli) return EXIT.external;
+  io.stderr(`+ ${shellQuote([cli, ...rmArgs])}\n`);
+  const r = await docker(io, cli, rmArgs);
+  io.stderr(r.stdout + r.stderr);
+  if (r.code !== 0) return failed(io, rmArgs, r);
+  const started = Date.now();
+  const ns = `label=com.docker.stack.namespace=${name}`;
+  for (;;) {
+    const [svcs, nets] = await Promise.all([docker(io, cli, ['service', 'ls', '-q', '--filter', ns]), docker(io, cli, ['network', 'ls', '-q', '--filter', ns])]);
+    if (svcs.stdout.trim() === '' && nets.stdout.trim() === '') break;
+    if (Date.now() - started > o.timeout * 1000) {
+      say(io, { code: 'WGC113', severity: 'error', message: `stack ${name}: services or networks still there after ${o.timeout} s`, hint: `docker stack ps ${name}` });
+      return EXIT.external;
+    }
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+  // stack rm removes the secrets it created; these are any a failed deploy or an older one left.
+  let removed = 0;
+  for (;;) {
+    const ls = await docker(io, cli, ['secret', 'ls', '-q', '--filter', `label=${PROJECT_LABEL}=${name}`]);
+    const left = ls.stdout.split('\n').filter(Boolean);
+    if (left.length === 0) break;
+    for (const s of left) if ((await docker(io, cli, ['secret', 'rm', s])).code === 0) removed++;
+    if (Date.now() - started > o.timeout * 1000) {
+      say(io, { code: 'WGC113', severity: 'error', message: `stack ${name}: secrets still in use after ${o.timeout} s: ${left.join(', ')}` });
+      return EXIT.external;
+    }
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+  io.stderr(`wg-compose: stack ${name} is removed${removed ? ` (and ${removed} secret(s) it left)` : ''}; its keys stay in ${join(dir(io, analysis.project.projectDir), '.wg-compose')}/\n`);
+  return EXIT.ok;
+}
+
+const dir = (io: CliIO, d: string): string => (isAbsolute(d) ? d : resolve(io.cwd, d));

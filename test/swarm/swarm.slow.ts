@@ -1,0 +1,183 @@
+// Swarm tier (scripts/test-swarm.sh builds a real 3-node swarm of Debian's dockerd in network
+// namespaces, runs this, and tears it down): `wg-compose deploy` of test/swarm/fixture, then,
+// on the running stack, links across nodes pass traffic by link name, a replicated target is
+// reached on every replica, an unlinked service reaches no tunnel address it is not linked
+// to, no key shows in any inspect output, a killed task and a drained node get their tunnels
+// back (timed), and `wg-compose rm` leaves nothing of the stack on any node.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const NODES = ['s1', 's2', 's3'] as const;
+type NodeName = (typeof NODES)[number];
+const SOCK = (n: NodeName): string => `unix:///run/wg-compose-test/${n}/docker.sock`;
+const DOCKER = process.env['WG_COMPOSE_DOCKER'] ?? '/usr/bin/docker';
+const BIN = fileURLToPath(new URL('../../../bin/wg-compose.js', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../../test/swarm/fixture', import.meta.url));
+const PROJECT = 'wgst';
+
+const root = mkdtempSync(join(tmpdir(), 'wgc-swarm-'));
+const work = join(root, PROJECT);
+cpSync(FIXTURE, work, { recursive: true });
+const env = { ...process.env, DOCKER_HOST: SOCK('s1'), WG_COMPOSE_DOCKER: DOCKER };
+
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string; seconds: number } {
+  const t = Date.now();
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: work, env, encoding: 'utf8', timeout: 600_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, seconds: (Date.now() - t) / 1000 };
+}
+
+function dk(node: NodeName, args: string[], ok = true): string {
+  const r = spawnSync(DOCKER, ['-H', SOCK(node), ...args], { encoding: 'utf8', timeout: 60_000 });
+  if (ok && r.status !== 0) throw new Error(`docker ${args.join(' ')} on ${node}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The node running service NAME's task, and the task's container there. */
+function where(service: string): { node: NodeName; container: string } | undefined {
+  const node = dk('s1', ['service', 'ps', `${PROJECT}_${service}`, '--filter', 'desired-state=running', '--format', '{{.Node}} {{.CurrentState}}'], false)
+    .split('\n')
+    .find((l) => / Running /.test(` ${l} `))
+    ?.split(' ')[0] as NodeName | undefined;
+  if (!node || !NODES.includes(node)) return undefined;
+  const container = dk(node, ['ps', '-q', '--no-trunc', '--filter', `label=com.docker.swarm.service.name=${PROJECT}_${service}`, '--filter', 'status=running']).split('\n')[0];
+  return container ? { node, container } : undefined;
+}
+
+/** Runs a command in the application container of SERVICE (no WireGuard tool in it is used). */
+function inApp(service: string, cmd: string[]): { ok: boolean; out: string } {
+  const w = where(service);
+  if (!w) return { ok: false, out: `${service} has no running task` };
+  const r = spawnSync(DOCKER, ['-H', SOCK(w.node), 'exec', w.container, ...cmd], { encoding: 'utf8', timeout: 30_000 });
+  return { ok: r.status === 0, out: r.stdout + r.stderr };
+}
+
+/** Runs a command in the sidecar the agent joined to SERVICE's task. */
+function inSidecar(service: string, cmd: string[]): { ok: boolean; out: string } {
+  const w = where(service);
+  if (!w) return { ok: false, out: `${service} has no running task` };
+  const id = dk(w.node, ['ps', '-q', '--filter', `label=dev.wg-compose.sidecar-of=${w.container}`, '--filter', 'status=running']).split('\n')[0];
+  if (!id) return { ok: false, out: `${service} has no sidecar on ${w.node}` };
+  const r = spawnSync(DOCKER, ['-H', SOCK(w.node), 'exec', id, ...cmd], { encoding: 'utf8', timeout: 30_000 });
+  return { ok: r.status === 0, out: r.stdout + r.stderr };
+}
+
+const reaches = (from: string, dest: string): boolean => inApp(from, ['nc', '-z', '-w', '2', dest, '7000']).ok;
+
+interface Locked {
+  services: Record<string, { addresses: string[]; publicKey: string; listenPort: number }>;
+}
+const lock = (): Locked => JSON.parse(readFileSync(join(work, 'wg-compose.lock'), 'utf8')) as Locked;
+const addr = (s: string): string => lock().services[s]!.addresses[0]!;
+
+/** Polls `ok` every half second; the seconds it took, or undefined after `limit` seconds. */
+async function until(limit: number, ok: () => boolean): Promise<number | undefined> {
+  const t = Date.now();
+  while (Date.now() - t < limit * 1000) {
+    if (ok()) return (Date.now() - t) / 1000;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return undefined;
+}
+
+const figure = (s: string): void => console.log(`  figure: ${s}`);
+
+test('deploy: every tunnel of every task up, with progress per node', () => {
+  const r = cli(['deploy', '--timeout', '240']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /tunnels up 5\/5 \(/);
+  assert.match(r.stderr, /every tunnel is up/);
+  assert.not.match(r.stdout + r.stderr, /PrivateKey|PresharedKey/);
+  figure(`deploy to every tunnel up: ${r.seconds.toFixed(1)} s (${/every tunnel is up \(([\d.]+) s/.exec(r.stderr)?.[1]} s of it waiting for tunnels)`);
+  const placed = ['web', 'api', 'api-2', 'db', 'reports'].map((s) => `${s}@${where(s)?.node}`);
+  figure(`placement: ${placed.join(' ')}`);
+});
+
+test('links across nodes: web reaches each api replica, and "backend" resolves to both', () => {
+  assert.is(where('web')?.node, 's1');
+  const names = inApp('web', ['getent', 'ahosts', 'backend']).out.split('\n').map((l) => l.split(/\s+/)[0]).filter(Boolean);
+  assert.equal([...new Set(names)].sort(), [addr('api'), addr('api-2')].sort());
+  for (const s of ['api', 'api-2']) assert.ok(reaches('web', addr(s)), `web → ${s} (${where(s)?.node}) at ${addr(s)}`);
+  assert.ok(reaches('web', 'backend'), 'web → backend by name');
+  for (const s of ['api', 'api-2', 'reports']) assert.ok(reaches(s, 'db'), `${s} (${where(s)?.node}) → db (${where('db')?.node}) by name`);
+});
+
+test('least privilege: reports reaches db and no api replica, even with a route and a forged peer', () => {
+  const apis = ['api', 'api-2'];
+  const beside = apis.filter((s) => where(s)?.node === where('reports')?.node);
+  figure(`reports on ${where('reports')?.node}, beside ${beside.length ? beside.join(', ') : 'no api replica'}`);
+  for (const s of apis) assert.not.ok(reaches('reports', addr(s)), `reports → ${s}`);
+  // Make the packets enter WireGuard: a route for the pool, then api's public key as a forged
+  // peer at api's task address. api has no peer with reports' key: no handshake, nothing.
+  const l = lock();
+  assert.ok(inSidecar('reports', ['ip', 'route', 'replace', '10.153.0.0/24', 'dev', 'wg0']).ok);
+  for (const s of apis) {
+    const r = inSidecar('reports', ['wg', 'set', 'wg0', 'peer', l.services[s]!.publicKey, 'endpoint', `tasks.${s}:${l.services[s]!.listenPort}`, 'allowed-ips', `${addr(s)}/32`, 'persistent-keepalive', '1']);
+    assert.ok(r.ok, r.out);
+    assert.not.ok(reaches('reports', addr(s)), `reports → ${s} with a forged peer`);
+    assert.not.match(inSidecar(s, ['wg', 'show', 'wg0', 'peers']).out, l.services['reports']!.publicKey);
+  }
+  assert.ok(reaches('reports', 'db'), 'reports still reaches db');
+});
+
+test('no key in the stack, in docker service inspect, in any container inspect; secrets readable by root only', () => {
+  const dir = join(work, '.wg-compose', PROJECT, 'swarm');
+  const keys = readdirSync(dir)
+    .filter((f) => f.endsWith('.conf'))
+    .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/^(?:PrivateKey|PresharedKey) = (\S+)$/gm)].map((m) => m[1]!));
+  assert.ok(keys.length >= 10);
+  const texts = [readFileSync(join(dir, 'stack.yml'), 'utf8'), dk('s1', ['service', 'inspect', ...dk('s1', ['service', 'ls', '-q']).split('\n').filter(Boolean)])];
+  for (const n of NODES) texts.push(dk(n, ['inspect', ...dk(n, ['ps', '-aq']).split('\n').filter(Boolean)]));
+  for (const t of texts) for (const k of keys) assert.not.ok(t.includes(k), 'a key in inspect output');
+  const mode = inApp('web', ['stat', '-c', '%a %u', '/run/secrets/wg-compose-wg0.conf']).out.trim();
+  assert.is(mode, '400 0');
+});
+
+test('a killed task is replaced and gets its tunnel back', async () => {
+  const w = where('api-2')!;
+  dk(w.node, ['kill', w.container]);
+  const back = await until(120, () => where('api-2') !== undefined && where('api-2')!.container !== w.container && reaches('web', addr('api-2')));
+  assert.ok(back !== undefined, 'api-2 reachable again from web within 120 s');
+  figure(`task killed (api-2 on ${w.node}) → web reaches it again: ${back!.toFixed(1)} s (now on ${where('api-2')?.node})`);
+});
+
+test('a drained node: its tasks move, and their tunnels come back', async () => {
+  const from = where('api-2')!.node;
+  dk('s1', ['node', 'update', '--availability', 'drain', from]);
+  try {
+    const back = await until(180, () => {
+      const now = where('api-2');
+      return now !== undefined && now.node !== from && reaches('web', addr('api-2')) && reaches('api-2', 'db');
+    });
+    assert.ok(back !== undefined, 'api-2 moved and reachable within 180 s');
+    figure(`node ${from} drained → api-2 on ${where('api-2')?.node}, web reaches it and it reaches db: ${back!.toFixed(1)} s`);
+  } finally {
+    dk('s1', ['node', 'update', '--availability', 'active', from]);
+  }
+});
+
+test('rm: no service, secret, network or sidecar of the stack is left on any node', () => {
+  const r = cli(['rm']);
+  assert.is(r.code, 0, r.stderr);
+  const ns = `label=com.docker.stack.namespace=${PROJECT}`;
+  assert.is(dk('s1', ['service', 'ls', '-q', '--filter', ns]).trim(), '');
+  assert.is(dk('s1', ['secret', 'ls', '-q', '--filter', `label=dev.wg-compose.project=${PROJECT}`]).trim(), '');
+  assert.is(dk('s1', ['network', 'ls', '-q', '--filter', ns]).trim(), '');
+  figure(`rm: ${r.seconds.toFixed(1)} s`);
+});
+
+test('rm: the sidecars leave with their tasks, on every node', async () => {
+  const gone = await until(60, () => NODES.every((n) => dk(n, ['ps', '-aq', '--filter', `label=dev.wg-compose.project=${PROJECT}`]).trim() === ''));
+  assert.ok(gone !== undefined, NODES.map((n) => `${n}: ${dk(n, ['ps', '-a', '--format', '{{.Names}} {{.Status}}'])}`).join('\n'));
+});
+
+test.after(() => {
+  spawnSync(process.execPath, [BIN, 'rm'], { cwd: work, env, encoding: 'utf8', timeout: 120_000 });
+  rmSync(root, { recursive: true, force: true });
+});
+
+test.run();
