@@ -153,10 +153,14 @@ has_images() { dk "$1" image inspect "$TOOLS_IMAGE" "$BASE_IMAGE" >/dev/null 2>&
 import_images() {
   local node="$1" tar
   has_images "$node" && return 0
+  local t0; t0="$(now)"
   tar="$(rootfs_tar)"
+  log "timing: rootfs tarball ready after $(since "$t0") s (debootstrap only when not cached)"
+  t0="$(now)"
   log "$node: importing $TOOLS_IMAGE and $BASE_IMAGE"
   dk "$node" import --message "wg-compose test base ($SUITE minbase: $INCLUDE)" "$tar" "$TOOLS_IMAGE" >/dev/null
   dk "$node" tag "$TOOLS_IMAGE" "$BASE_IMAGE"
+  log "timing: $node: docker import $(since "$t0") s"
 }
 
 engine() {
@@ -182,6 +186,9 @@ swarm() {
   # In parallel (each waits for its own daemon); any failure fails the whole.
   local pids=() rc=0 p
   bridge_up
+  # The namespaces one after the other: seen once (right after a teardown), parallel
+  # `ip netns add` + `ip link add … netns` gave "Peer netns reference is invalid".
+  for node in $(swarm_nodes "$n"); do answers "$node" || netns_up "$node"; done
   for node in $(swarm_nodes "$n"); do start_node "$node" & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p" || rc=1; done
   [ "$rc" = 0 ] || exit 3
@@ -190,10 +197,12 @@ swarm() {
   # `docker save | docker load`, not another import: an import is a new image ID each time.
   local id saved="$DATA/images.tar"; id="$(dk "$lead" image inspect --format '{{.Id}}' "$TOOLS_IMAGE")"
   pids=()
+  local t1; t1="$(now)"
   for node in $(swarm_nodes "$n"); do
     [ "$node" = "$lead" ] && continue
     if [ "$(dk "$node" image inspect --format '{{.Id}}' "$TOOLS_IMAGE" 2>/dev/null)" != "$id" ]; then
-      [ -s "$saved" ] || { dk "$lead" save "$TOOLS_IMAGE" "$BASE_IMAGE" >"$saved.tmp" && mv "$saved.tmp" "$saved"; }
+      [ -s "$saved" ] || { dk "$lead" save "$TOOLS_IMAGE" "$BASE_IMAGE" >"$saved.tmp" && mv "$saved.tmp" "$saved"
+        log "timing: docker save on $lead $(since "$t1") s"; }
       log "$node: loading images saved from $lead"
       dk "$node" load -q -i "$saved" >/dev/null & pids+=($!)
     fi
@@ -201,7 +210,9 @@ swarm() {
   for p in "${pids[@]}"; do wait "$p" || rc=1; done
   rm -f "$saved"
   [ "$rc" = 0 ] || { log "docker load failed"; exit 3; }
+  log "timing: save + parallel docker load $(since "$t1") s"
   log "timing: swarm images on all nodes after $(since "$t0") s ($id)"
+  local t2; t2="$(now)"
   if [ "$(dk "$lead" info --format '{{.Swarm.LocalNodeState}}')" != active ]; then
     log "$lead: swarm init"
     dk "$lead" swarm init --advertise-addr "$(node_addr "$lead")" --listen-addr "$(node_addr "$lead"):2377" \
@@ -225,6 +236,7 @@ swarm() {
   if [ "$ready" -lt "$n" ]; then
     log "only $ready of $n nodes Ready after ${READY_TIMEOUT} s:"; dk "$lead" node ls >&2; exit 3
   fi
+  log "timing: swarm init + joins to all Ready $(since "$t2") s"
   log "timing: swarm of $n nodes from nothing to Ready $(since "$t0") s"
   env_lines
 }
