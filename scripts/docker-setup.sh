@@ -111,8 +111,9 @@ start_node() {
   # /run/containerd and /var/run/wireguard would clash between nodes otherwise), with
   # $STATE/$node bound back so the socket, pidfile and log are visible from outside;
   # the cgroup hierarchies remounted; its own hostname (the swarm node name). Inside, the
-# daemon also listens on /var/run/docker.sock, so each node looks like an ordinary host to
-# a container that bind-mounts it (a global "node agent" service reaches its own node).
+# daemon also listens on /var/run/docker.sock and keeps its data under /var/lib/docker
+# (bound from $DATA/$node), so each node looks like an ordinary host to a container that
+# bind-mounts them (a global "node agent" service reaches its own node).
   local cg inner
   cg="$(cgroup_mounts)"
   inner='
@@ -128,8 +129,13 @@ echo "$CG" | while read -r path opts type; do
   mkdir -p "$path"
   mountpoint -q "$path" || mount -t "$type" -o "$opts" "$type" "$path"
 done
+# The data root at /var/lib/docker, as on an ordinary host: the node agent bind-mounts
+# /var/lib/docker/containers (config.v2.json: which secret file is which) and passes
+# <data-root>/containers/ID/mounts/secrets/SECRETID paths to the sidecars it starts.
+mkdir -p /var/lib/docker
+mount --bind "$DATA" /var/lib/docker
 hostname "$NODE"
-exec dockerd --data-root "$DATA" --exec-root "$RUN/exec" --pidfile "$RUN/dockerd.pid" \
+exec dockerd --data-root /var/lib/docker --exec-root "$RUN/exec" --pidfile "$RUN/dockerd.pid" \
   -H "unix://$RUN/docker.sock" -H unix:///var/run/docker.sock --bip "$BIP" --default-address-pool "base=$POOL,size=24" \
   --cgroup-parent "wgc-$NODE" --storage-driver overlay2 --default-ulimit nofile=1024:1024
 '
