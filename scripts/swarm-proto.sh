@@ -76,11 +76,12 @@ ADDR=([a]=10.99.0.1 [b-1]=10.99.0.2 [b-2]=10.99.0.3)
 # Endpoint: the peer slot's task address on the overlay, resolved by wg-quick at up.
 for slot in a b-1 b-2; do EP[$slot]="tasks.${STACK}_$slot:51820"; done
 KEEPALIVE="${KEEPALIVE:-15}"
+MTU="${MTU:-1370}"                          # the overlay's 1450 minus WireGuard's 80
 SECRET_MODE="${SECRET_MODE:-0400}"          # of the secret file, owner uid 0
 APP_CAP_DROP="${APP_CAP_DROP:-}"            # e.g. "DAC_OVERRIDE,DAC_READ_SEARCH" with SECRET_MODE=0000
 conf() { # slot peer…
   local me="$1" p; shift
-  printf '[Interface]\nAddress = %s/24\nListenPort = 51820\nPrivateKey = %s\n' "${ADDR[$me]}" "${PRIV[$me]}"
+  printf '[Interface]\nAddress = %s/24\nListenPort = 51820\nMTU = %s\nPrivateKey = %s\n' "${ADDR[$me]}" "$MTU" "${PRIV[$me]}"
   for p in "$@"; do
     printf '\n[Peer]\n# %s\nPublicKey = %s\nAllowedIPs = %s/32\nEndpoint = %s\nPersistentKeepalive = %s\n' \
       "$p" "${PUB[$p]}" "${ADDR[$p]}" "${EP[$p]}" "$KEEPALIVE"
@@ -198,7 +199,7 @@ for pair in "a s1" "b-1 s2" "b-2 s3"; do
 done
 
 # ------------------------------------------------------------------ RTT: tunnel vs overlay
-rtt() { app a s1 ping -q -c 20 -i 0.2 -W1 "$1" | awk -F/ '/^rtt/ { print $4 " ms avg, " $5 " ms max" }'; }
+rtt() { app a s1 ping -q -c 30 -i 0.2 -W1 "$1" | awk -F'[/ ]+' '/^rtt/ { print "min " $7 ", avg " $8 ", max " $9 " ms" }'; }
 fig "RTT a(s1) -> b-1(s2) plain overlay: $(rtt tasks.${STACK}_b-1)"
 fig "RTT a(s1) -> b-1(s2) through WireGuard: $(rtt 10.99.0.2)"
 
@@ -216,8 +217,11 @@ fig "throughput a -> b-1, 64 MiB dd|nc, through WireGuard: $(tput 10.99.0.2)"
 # delay: 5 s by default); the agent starts a sidecar; the new task's keepalive reaches a,
 # which learns the new endpoint (roaming).
 declare -a K_NEW K_CAR K_HS K_PING
+# b-1's overlay address (mesh), and the endpoint a's WireGuard has for b-1.
+ip_of() { on "$2" inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{if eq $k "'"${STACK}_mesh"'"}}{{$v.IPAddress}}{{end}}{{end}}' "$1"; }
+ep_of_b1() { local t; t="$(task a s1)"; on s1 exec "$(sidecar s1 "$t")" wg show wg0 endpoints | awk -v k="${PUB[b-1]}" '$1 == k { print $2 }'; }
 for i in $(seq 1 "$RUNS"); do
-  old="$(task b-1 s2)"; t0="$(now)"
+  old="$(task b-1 s2)"; t0="$(now)"; old_ip="$(ip_of "$old" s2)"; old_ep="$(ep_of_b1)"
   on s2 kill "$old" >/dev/null
   wait_for 60 sh -c "c=\$($DOCKER -H $S/s2/docker.sock ps -q --no-trunc --filter label=com.docker.swarm.service.name=${STACK}_b-1 --filter status=running | head -n1); [ -n \"\$c\" ] && [ \"\$c\" != $old ]" || fail "no new b-1 task"
   wait_for 60 app a s1 ping -c1 -W1 10.99.0.2 || fail "tunnel a -> b-1 not back after kill $i"
@@ -226,14 +230,27 @@ for i in $(seq 1 "$RUNS"); do
   t_new="$(ts "$(on s2 inspect -f '{{.State.StartedAt}}' "$new")")"
   t_car="$(ts "$(on s2 inspect -f '{{.State.StartedAt}}' "$(sidecar s2 "$new")")")"
   t_hs="$(handshake s2 "$new")"
-  K_NEW+=("$(dt "$t0" "$t_new")"); K_CAR+=("$(dt "$t_new" "$t_car")"); K_HS+=("$(dt "$t_car" "$t_hs")"); K_PING+=("$(dt "$t0" "$t_ping")")
-  log "kill $i: new task after ${K_NEW[-1]} s, sidecar +${K_CAR[-1]} s, handshake +${K_HS[-1]} s, ping back after ${K_PING[-1]} s"
+  K_NEW+=("$(dt "$t0" "$t_new")"); K_CAR+=("$(dt "$t_new" "$t_car")"); K_HS+=("$(dt "$t_car" "$t_ping")"); K_PING+=("$(dt "$t0" "$t_ping")")
+  log "kill $i: new task after ${K_NEW[-1]} s, sidecar +${K_CAR[-1]} s, ping back +${K_HS[-1]} s (total ${K_PING[-1]} s); b-1 overlay $old_ip -> $(ip_of "$new" s2), a's endpoint for b-1 $old_ep -> $(ep_of_b1); handshake epoch $t_hs"
   sleep 1
 done
 fig "docker kill b-1 -> replacement task started (median of $RUNS): $(printf '%s\n' "${K_NEW[@]}" | median) s [${K_NEW[*]}]"
 fig "replacement task started -> sidecar started (agent detection, median): $(printf '%s\n' "${K_CAR[@]}" | median) s [${K_CAR[*]}]"
-fig "sidecar started -> newest handshake (wg-quick up + DNS + handshake, median; 1 s resolution): $(printf '%s\n' "${K_HS[@]}" | median) s [${K_HS[*]}]"
+fig "sidecar started -> a pings b-1 through the tunnel (wg-quick up, endpoint, handshake, roaming on a; median; 0.2 s polling + docker exec): $(printf '%s\n' "${K_HS[@]}" | median) s [${K_HS[*]}]"
 fig "docker kill b-1 -> a pings b-1 through the tunnel (median; 0.2 s polling): $(printf '%s\n' "${K_PING[@]}" | median) s [${K_PING[*]}]"
+
+# ------------------------------------------------------------------ both ends replaced at once
+# Neither side has a live endpoint for the other: each new sidecar resolves tasks.PEER.
+for i in 1 2; do
+  oa="$(task a s1)"; ob="$(task b-1 s2)"; t0="$(now)"
+  on s1 kill "$oa" >/dev/null & on s2 kill "$ob" >/dev/null & wait
+  wait_for 60 sh -c "c=\$($DOCKER -H $S/s1/docker.sock ps -q --no-trunc --filter label=com.docker.swarm.service.name=${STACK}_a --filter status=running | head -n1); [ -n \"\$c\" ] && [ \"\$c\" != $oa ]" || fail "no new a task"
+  if wait_for 60 app a s1 ping -c1 -W1 10.99.0.2 && wait_for 30 app a s1 ping -c1 -W1 10.99.0.3; then
+    fig "kill a and b-1 together (run $i) -> a pings b-1 and b-2 again: $(dt "$t0" "$(now)") s"
+  else
+    fig "kill a and b-1 together (run $i): tunnel NOT back within 90 s"
+  fi
+done
 
 # ------------------------------------------------------------------ a restarted in place (same container)
 # Not swarm's way, but an engine restart or `docker restart` keeps the container id and
@@ -259,6 +276,9 @@ app b-2 s2 ping -c1 -W1 10.99.0.1 >/dev/null || fail "b-2 (now on s2) -> a"
 fig "after drain: sidecars left on s3: $(on s3 ps -aq --filter label=com.wg-compose.sidecar-of | wc -l)"
 "$DOCKER" node update --availability active s3 >/dev/null
 "$DOCKER" node update --label-rm wgp.b2 s2 >/dev/null
+
+for n in s1 s2 s3; do on "$n" logs "$(task agent "$n")" >"${OUT%.txt}.agent-$n.log" 2>&1 || true; done
+log "agent logs: ${OUT%.txt}.agent-s{1,2,3}.log"
 
 # ------------------------------------------------------------------ stack rm
 t0="$(now)"

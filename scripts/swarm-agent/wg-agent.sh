@@ -53,15 +53,62 @@ api() {
   curl -sS --fail --unix-socket "$DOCKER_SOCK" -X "$_m" "$@" "http://engine$_p"
 }
 
-# The sidecar's program: bring the interface up (retrying until the peers' names resolve:
-# Endpoint = tasks.STACK_SVC is looked up by wg-quick), then stay until the task's namespace
-# has no interface besides lo and wg* (the task stopped), or until told to stop.
+# The sidecar's program ($1: interface name; the config is /etc/wireguard/$1.conf, the one
+# bind-mounted secret file, read-only).
+# - wg-quick resolves every Endpoint at `up` and fails if one does not resolve (a peer slot
+#   not running yet, or gone): one absent peer would keep the whole interface down. So the
+#   interface comes up from a copy in which each Endpoint name is resolved now and dropped
+#   if it does not resolve. The copy is made in the sidecar's private /dev/shm (IpcMode
+#   private: not the app's, never on disk) and deleted right after `up`.
+# - Every ~10 s, each peer without a handshake in the last 135 s gets its Endpoint resolved
+#   and set again (as wireguard-tools' contrib reresolve-dns.sh does, but one failing name
+#   does not stop the others). A live session is left alone: WireGuard roaming keeps it.
+#   Its PersistentKeepalive is switched off and on with it: wireguard-go sends a keepalive
+#   (so a handshake) only when keepalive is turned on, and the one sent at `up` went nowhere
+#   without an endpoint; otherwise the first handshake waits for the 5 s rekey timer.
+# - It leaves when the task's namespace has no interface but lo and its own (the task
+#   stopped and the engine took its interfaces away); AutoRemove then deletes it.
+# The config should carry MTU: without a resolvable endpoint wg-quick derives it from the
+# default route (docker_gwbridge, 1500), not from the overlay (1450 by default).
+# Endpoints are host:port with an IPv4 name or address (no [IPv6]:port in this prototype).
 # shellcheck disable=SC2016 # expanded in the sidecar, not here
 SIDECAR_SH='
-iface="$1"
-trap "wg-quick down $iface >/dev/null 2>&1; exit 0" TERM INT
-until wg-quick up "$iface"; do sleep 1; done
-while ip -o link show | awk -F": " "{print \$2}" | grep -qv -e "^lo$" -e "^$iface$"; do sleep 2; done
+iface="$1"; conf="/etc/wireguard/$iface.conf"
+trap "ip link del \"\$iface\" 2>/dev/null; exit 0" TERM INT
+resolve() { getent hosts "${1%:*}" | awk -v p="${1##*:}" "{ print \$1 \":\" p; exit }"; }
+peers="$(awk "{ sub(/#.*/, \"\") }
+  function val() { v = \$0; sub(/^[^=]*=[ \t]*/, \"\", v); sub(/[ \t]+$/, \"\", v); return v }
+  function out() { if (pk != \"\" && ep != \"\") print pk, ep, (ka == \"\" ? \"off\" : ka); pk = ep = ka = \"\" }
+  /^[ \t]*\[/ { out(); peer = (\$0 ~ /^[ \t]*\[Peer\]/) }
+  peer && /^[ \t]*PublicKey[ \t]*=/ { pk = val() }
+  peer && /^[ \t]*Endpoint[ \t]*=/ { ep = val() }
+  peer && /^[ \t]*PersistentKeepalive[ \t]*=/ { ka = val() }
+  END { out() }" "$conf")"
+umask 077; mkdir -p /dev/shm/wg
+until
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in
+      [Ee]ndpoint*=*) ep="$(echo ${line#*=})"; ip="$(resolve "$ep")"; [ -z "$ip" ] || echo "Endpoint = $ip" ;;
+      *) printf "%s\n" "$line" ;;
+    esac
+  done <"$conf" >"/dev/shm/wg/$iface.conf"
+  wg-quick up "/dev/shm/wg/$iface.conf"
+do sleep 1; done
+rm -f "/dev/shm/wg/$iface.conf"
+n=0
+while ip -o link show | awk -F": " "{ sub(/@.*/, \"\", \$2); print \$2 }" | grep -qv -e "^lo\$" -e "^$iface\$"; do
+  n=$((n + 1)); sleep 2
+  [ $((n % 5)) -eq 0 ] || continue
+  now=$(date +%s)
+  echo "$peers" | while read -r pub ep ka; do
+    [ -n "$pub" ] || continue
+    hs=$(wg show "$iface" latest-handshakes | awk -v k="$pub" "\$1 == k { print \$2 }")
+    [ $((now - ${hs:-0})) -gt 135 ] || continue
+    ip="$(resolve "$ep")"; [ -n "$ip" ] || continue
+    wg set "$iface" peer "$pub" endpoint "$ip" persistent-keepalive off &&
+      wg set "$iface" peer "$pub" persistent-keepalive "$ka"
+  done
+done
 echo "task network gone; leaving" >&2
 '
 
@@ -92,6 +139,7 @@ start_sidecar() { # task-id
         CapAdd: ["NET_ADMIN"],
         Devices: [{PathOnHost: "/dev/net/tun", PathInContainer: "/dev/net/tun", CgroupPermissions: "rwm"}],
         Binds: [($src + ":/etc/wireguard/" + $iface + ".conf:ro")],
+        IpcMode: "private",
         Init: true,
         AutoRemove: true
       }
