@@ -176,7 +176,7 @@ log "ok: a <-> b-1 (s1-s2) and a <-> b-2 (s1-s3) pass ping and tcp through WireG
 # Swarm mounts a service's secrets into its task: the app sees /run/secrets/wg0.conf
 # (uid 0, mode $SECRET_MODE). Whether the app can read it depends on its user and caps.
 if app a s1 sh -c 'head -c1 /run/secrets/wg0.conf' >/dev/null 2>&1; then r=READABLE; else r="not readable"; fi
-fig "secret mode $SECRET_MODE, app as root with ${APP_CAP_DROP:-default caps} minus nothing else: its /run/secrets/wg0.conf is $r by the app"
+fig "secret mode $SECRET_MODE uid 0, app as root with cap_drop [${APP_CAP_DROP}]: its /run/secrets/wg0.conf is $r by the app"
 if app a s1 setpriv --reuid 65534 --regid 65534 --clear-groups head -c1 /run/secrets/wg0.conf >/dev/null 2>&1; then r=READABLE; else r="not readable"; fi
 fig "same, app process as uid 65534: $r"
 app a s1 ip link add x0 type dummy 2>/dev/null && fail "the app has NET_ADMIN"
@@ -264,19 +264,37 @@ else
 fi
 
 # ------------------------------------------------------------------ node drained -> rescheduled -> tunnel back
+# b-2 may run on s2 or s3 (both labelled); drain the one it is on, so it moves to the other
+# (the other is made active first). Draining s2 also sends b-1 and c to pending: not measured.
 "$DOCKER" node update --label-add wgp.b2=yes s2 >/dev/null
-t0="$(now)"
-"$DOCKER" node update --availability drain s3 >/dev/null
-wait_for 90 sh -c "[ -n \"\$($DOCKER -H $S/s2/docker.sock ps -q --filter label=com.docker.swarm.service.name=${STACK}_b-2 --filter status=running)\" ]" || fail "b-2 not rescheduled to s2"
-t_new="$(now)"
-wait_for 90 app a s1 ping -c1 -W1 10.99.0.3 || fail "tunnel a -> b-2 not back after drain"
-fig "drain s3 -> b-2 running on s2: $(dt "$t0" "$t_new") s; -> a pings b-2 through the tunnel: $(dt "$t0" "$(now)") s"
-app b-2 s2 ping -c1 -W1 10.99.0.1 >/dev/null || fail "b-2 (now on s2) -> a"
-[ -z "$(on s3 ps -q --filter label=com.wg-compose.sidecar-of)" ] || log "note: s3 still has sidecars after the drain"
-fig "after drain: sidecars left on s3: $(on s3 ps -aq --filter label=com.wg-compose.sidecar-of | wc -l)"
-"$DOCKER" node update --availability active s3 >/dev/null
+declare -a D_RUN D_TUN
+b2_on() { local n; for n in s2 s3; do [ -n "$(task b-2 "$n")" ] && { echo "$n"; return; }; done; }
+for i in $(seq 1 "$RUNS"); do
+  from="$(b2_on)"; [ "$from" = s3 ] && to=s2 || to=s3
+  "$DOCKER" node update --availability active "$to" >/dev/null
+  wait_for 30 sh -c "[ \"\$($DOCKER node inspect -f '{{.Spec.Availability}} {{.Status.State}}' $to)\" = 'active ready' ]"
+  t0="$(now)"
+  "$DOCKER" node update --availability drain "$from" >/dev/null
+  wait_for 90 sh -c "[ -n \"\$($DOCKER -H $S/$to/docker.sock ps -q --filter label=com.docker.swarm.service.name=${STACK}_b-2 --filter status=running)\" ]" || fail "b-2 not rescheduled to $to"
+  t_new="$(now)"
+  wait_for 90 app a s1 ping -c1 -W1 10.99.0.3 || fail "tunnel a -> b-2 not back after drain of $from"
+  D_RUN+=("$(dt "$t0" "$t_new")"); D_TUN+=("$(dt "$t0" "$(now)")")
+  app b-2 "$to" ping -c1 -W1 10.99.0.1 >/dev/null || fail "b-2 (now on $to) -> a"
+  left="$(on "$from" ps -aq --filter label=com.wg-compose.sidecar-of | wc -l)"
+  log "drain $i: $from -> $to: b-2 running after ${D_RUN[-1]} s, tunnel back after ${D_TUN[-1]} s; sidecars left on $from: $left"
+done
+fig "drain node -> b-2 running on the other node (median of $RUNS): $(printf '%s\n' "${D_RUN[@]}" | median) s [${D_RUN[*]}]"
+fig "drain node -> a pings b-2 through the tunnel (median): $(printf '%s\n' "${D_TUN[@]}" | median) s [${D_TUN[*]}]"
+for n in s2 s3; do "$DOCKER" node update --availability active "$n" >/dev/null; done
 "$DOCKER" node update --label-rm wgp.b2 s2 >/dev/null
+wait_for 60 sh -c "[ -n \"\$($DOCKER -H $S/s2/docker.sock ps -q --filter label=com.docker.swarm.service.name=${STACK}_b-1 --filter status=running)\" ]" || true
 
+# What the agent itself can see of a task's secrets through its bind of <data-root>/containers
+# (rbind, rprivate: the secret tmpfs of tasks started before the agent, not after).
+t="$(task a s1)"
+if on s1 exec "$(task agent s1)" sh -c "head -c1 /node/containers/$t/mounts/secrets/* >/dev/null 2>&1"; then r=READABLE; else r="not readable (empty mount point)"; fi
+fig "agent on s1 reading a's current secret file (task started after the agent) through /node/containers: $r"
+fig "agent on s1: secret tmpfs mounts visible under /node/containers: $(on s1 exec "$(task agent s1)" sh -c 'grep -c " /node/containers/.*/mounts/secrets " /proc/self/mountinfo' || true)"
 for n in s1 s2 s3; do on "$n" logs "$(task agent "$n")" >"${OUT%.txt}.agent-$n.log" 2>&1 || true; done
 log "agent logs: ${OUT%.txt}.agent-s{1,2,3}.log"
 
