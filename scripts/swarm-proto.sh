@@ -34,7 +34,8 @@ now() { date +%s.%N; }
 ts() { date -d "$1" +%s.%N; }                       # RFC 3339 -> epoch
 dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-wait_for() { local t="$1" i; shift; for i in $(seq 1 $((t * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done; return 1; }
+# wait_for SECONDS CMD…: CMD every 0.2 s until it succeeds or SECONDS (wall clock) pass.
+wait_for() { local end; end=$(($(date +%s) + $1)); shift; while :; do "$@" >/dev/null 2>&1 && return 0; [ "$(date +%s)" -lt "$end" ] || return 1; sleep 0.2; done; }
 
 # The running task container of service SVC on NODE; its sidecar; exec in the app container.
 task() { on "$2" ps -q --no-trunc --filter "label=com.docker.swarm.service.name=${STACK}_$1" --filter status=running | head -n1; }
@@ -78,6 +79,12 @@ for slot in a b-1 b-2; do EP[$slot]="tasks.${STACK}_$slot:51820"; done
 KEEPALIVE="${KEEPALIVE:-15}"
 MTU="${MTU:-1370}"                          # the overlay's 1450 minus WireGuard's 80
 SECRET_MODE="${SECRET_MODE:-0400}"          # of the secret file, owner uid 0
+# How the agent finds which secret file is the config: "label" (the SecretID in the task's
+# label com.wg-compose.secret-id; the agent binds only the engine socket) or "config" (it
+# reads config.v2.json through a bind of /var/lib/docker/containers).
+SECRET_LOOKUP="${SECRET_LOOKUP:-label}"
+AGENT_PROPAGATION="${AGENT_PROPAGATION:-}"  # bind propagation of the agent's /node/containers (default: the engine's)
+AGENT_BIND_OPTS=""; [ -z "$AGENT_PROPAGATION" ] || AGENT_BIND_OPTS=", bind: {propagation: $AGENT_PROPAGATION}"
 APP_CAP_DROP="${APP_CAP_DROP:-}"            # e.g. "DAC_OVERRIDE,DAC_READ_SEARCH" with SECRET_MODE=0000
 conf() { # slot peer…
   local me="$1" p; shift
@@ -89,8 +96,9 @@ conf() { # slot peer…
 }
 ( umask 077
   conf a b-1 b-2 >"$WORK/a.conf"; conf b-1 a >"$WORK/b-1.conf"; conf b-2 a >"$WORK/b-2.conf" )
+declare -A SID
 for slot in a b-1 b-2; do
-  "$DOCKER" secret create --label "com.wg-compose.slot=$slot" "${STACK}_${slot}_wg" "$WORK/$slot.conf" >/dev/null
+  SID[$slot]="$("$DOCKER" secret create --label "com.wg-compose.slot=$slot" "${STACK}_${slot}_wg" "$WORK/$slot.conf")"
 done
 fig "3 keys + 3 secrets: $(dt "$t0" "$(now)") s"
 
@@ -110,6 +118,9 @@ app_svc() { # name slot-label node-constraint alias
     labels:
       com.wg-compose.sidecar-for: "$2"
       com.wg-compose.config: wg0.conf
+EOF
+  [ "$SECRET_LOOKUP" != label ] || echo "      com.wg-compose.secret-id: ${SID[$1]}"
+  cat <<EOF
     secrets: [{source: ${STACK}_$1_wg, target: wg0.conf, uid: "0", gid: "0", mode: $SECRET_MODE}]
     cap_drop: [${APP_CAP_DROP}]
     networks: {mesh: {aliases: [$4]}}
@@ -141,7 +152,9 @@ EOF
     configs: [{source: agent, target: /wg-agent.sh, mode: 0555}]
     volumes:
       - {type: bind, source: /var/run/docker.sock, target: /var/run/docker.sock}
-      - {type: bind, source: /var/lib/docker/containers, target: /node/containers, read_only: true}
+EOF
+  [ "$SECRET_LOOKUP" = label ] || echo "      - {type: bind, source: /var/lib/docker/containers, target: /node/containers, read_only: true$AGENT_BIND_OPTS}"
+  cat <<EOF
     networks: [agent]
     deploy: {mode: global, endpoint_mode: dnsrr}
 networks:
@@ -289,12 +302,17 @@ for n in s2 s3; do "$DOCKER" node update --availability active "$n" >/dev/null; 
 "$DOCKER" node update --label-rm wgp.b2 s2 >/dev/null
 wait_for 60 sh -c "[ -n \"\$($DOCKER -H $S/s2/docker.sock ps -q --filter label=com.docker.swarm.service.name=${STACK}_b-1 --filter status=running)\" ]" || true
 
-# What the agent itself can see of a task's secrets through its bind of <data-root>/containers
-# (rbind, rprivate: the secret tmpfs of tasks started before the agent, not after).
+# What the agent itself can see of a task's secrets through a bind of <data-root>/containers
+# (the engine forces rslave there: the secret tmpfs of every task, even those started later).
 t="$(task a s1)"
-if on s1 exec "$(task agent s1)" sh -c "head -c1 /node/containers/$t/mounts/secrets/* >/dev/null 2>&1"; then r=READABLE; else r="not readable (empty mount point)"; fi
-fig "agent on s1 reading a's current secret file (task started after the agent) through /node/containers: $r"
-fig "agent on s1: secret tmpfs mounts visible under /node/containers: $(on s1 exec "$(task agent s1)" sh -c 'grep -c " /node/containers/.*/mounts/secrets " /proc/self/mountinfo' || true)"
+if [ "$SECRET_LOOKUP" = label ]; then
+  on s1 exec "$(task agent s1)" test -e /node/containers && fail "agent has /node/containers"
+  fig "agent on s1 (SecretID from a label): no bind of <data-root>/containers, only the engine socket"
+else
+  if on s1 exec "$(task agent s1)" sh -c "head -c1 /node/containers/$t/mounts/secrets/* >/dev/null 2>&1"; then r=READABLE; else r="not readable (empty mount point)"; fi
+  fig "agent on s1 reading a's current secret file (task started after the agent) through /node/containers: $r"
+  fig "agent on s1 (propagation ${AGENT_PROPAGATION:-default}): secret tmpfs mounts visible under /node/containers: $(on s1 exec "$(task agent s1)" sh -c 'grep -c " /node/containers/.*/mounts/secrets " /proc/self/mountinfo' || true); its mountinfo: $(on s1 exec "$(task agent s1)" sh -c 'grep " /node/containers " /proc/self/mountinfo' | cut -d' ' -f5-)"
+fi
 for n in s1 s2 s3; do on "$n" logs "$(task agent "$n")" >"${OUT%.txt}.agent-$n.log" 2>&1 || true; done
 log "agent logs: ${OUT%.txt}.agent-s{1,2,3}.log"
 

@@ -2,8 +2,8 @@
 # wg-compose swarm node agent: brings WireGuard into the network namespace of every swarm
 # task on this node that asks for it, without touching the task's image or privileges.
 #
-# Runs as a global swarm service (one task per node) with the node's engine socket and the
-# node's <data-root>/containers directory (read-only) bind-mounted. For each running local
+# Runs as a global swarm service (one task per node) with the node's engine socket
+# bind-mounted (and, only for the fallback below, <data-root>/containers). For each running local
 # container labelled  com.wg-compose.sidecar-for=STACK/SERVICE/SLOT  it keeps one plain
 # (non-swarm) sidecar container that
 #   - joins the task's network namespace      (NetworkMode container:<task id>)
@@ -11,9 +11,14 @@
 #   - gets exactly one file: the task's own swarm secret holding its wg-quick config,
 #     bind-mounted read-only from <data-root>/containers/<id>/mounts/secrets/<SecretID>
 #   - runs `wg-quick up` (wireguard-go when the kernel has no module) and waits.
-# The key never passes through the agent: it only reads the task's config.v2.json to learn
-# which SecretID backs the secret target named by the label com.wg-compose.config
-# (default wg0.conf), and hands the engine a path.
+# The key never passes through the agent: it hands the engine a path. Which file is the
+# config: moby names a task's secret files by SecretID. The renderer knows the SecretID (it
+# creates the secret, `docker secret create` prints it) and puts it in the container label
+# com.wg-compose.secret-id. Without that label the agent falls back to the task's
+# config.v2.json (SecretReferences: target name com.wg-compose.config, default wg0.conf ->
+# SecretID), which needs <data-root>/containers bind-mounted at $NODE_CONTAINERS; the engine
+# forces rslave on any bind inside its data root, so that bind shows the agent every task's
+# secret tmpfs: prefer the label.
 #
 # Reconciliation is stateless (all state is in container labels), triggered by container
 # events on this node and every $RESYNC seconds:
@@ -31,6 +36,7 @@
 # Environment (defaults suit a stock node):
 #   DOCKER_SOCK      /var/run/docker.sock        the node's engine
 #   NODE_CONTAINERS  /node/containers            <data-root>/containers, bind-mounted read-only
+#                                                (only for tasks without com.wg-compose.secret-id)
 #   SIDECAR_IMAGE    localhost/wg-compose/tools:latest
 #   RESYNC           10                          seconds between full reconciliations
 set -u
@@ -44,6 +50,7 @@ L_FOR=com.wg-compose.sidecar-for       # on task containers (and copied onto the
 L_OF=com.wg-compose.sidecar-of         # on sidecars: the task container's id
 L_STARTED=com.wg-compose.task-started  # on sidecars: the task's State.StartedAt when joined
 L_CONF=com.wg-compose.config           # on task containers: secret target name (default wg0.conf)
+L_SID=com.wg-compose.secret-id         # on task containers: that secret's SecretID
 
 log() { echo "wg-agent: $*" >&2; }
 
@@ -121,12 +128,10 @@ start_sidecar() { # task-id
   _started="$(printf '%s' "$_t" | jq -r '.State.StartedAt')"
   _iface="${_conf%.conf}"
   # Which secret file is the config: moby stores a task's secrets as files named by SecretID.
-  _sid="$(jq -r --arg f "$_conf" '.SecretReferences[]? | select(.File.Name == $f) | .SecretID' \
+  _sid="$(printf '%s' "$_t" | jq -r --arg l "$L_SID" '.Config.Labels[$l] // ""')"
+  [ -n "$_sid" ] || _sid="$(jq -r --arg f "$_conf" '.SecretReferences[]? | select(.File.Name == $f) | .SecretID' \
     "$NODE_CONTAINERS/$_id/config.v2.json" 2>/dev/null | head -n1)"
-  if [ -z "$_sid" ]; then
-    log "$_name ($_for): no secret with target $_conf; no sidecar"
-    return 1
-  fi
+  case "$_sid" in *[!a-z0-9]* | "") log "$_name ($_for): no usable SecretID for $_conf; no sidecar"; return 1 ;; esac
   _src="$ROOT/containers/$_id/mounts/secrets/$_sid"
   _body="$(jq -n --arg img "$SIDECAR_IMAGE" --arg id "$_id" --arg for "$_for" --arg started "$_started" \
     --arg src "$_src" --arg iface "$_iface" --arg sh "$SIDECAR_SH" \
@@ -189,7 +194,7 @@ reconcile() {
 
 ROOT=""
 until ROOT="$(api GET /info | jq -er .DockerRootDir)"; do log "engine not answering on $DOCKER_SOCK"; sleep 2; done
-[ -d "$NODE_CONTAINERS" ] || { log "$NODE_CONTAINERS: bind-mount <data-root>/containers ($ROOT/containers) there"; exit 2; }
+[ -d "$NODE_CONTAINERS" ] || log "no $NODE_CONTAINERS: tasks need the label $L_SID"
 log "node $(api GET /info | jq -r .Name), data root $ROOT, sidecar image $SIDECAR_IMAGE"
 
 # One loop, so reconciliations never overlap: follow container events for up to RESYNC
