@@ -111,8 +111,9 @@ start_node() {
   # /run/containerd and /var/run/wireguard would clash between nodes otherwise), with
   # $STATE/$node bound back so the socket, pidfile and log are visible from outside;
   # the cgroup hierarchies remounted; its own hostname (the swarm node name). Inside, the
-# daemon also listens on /var/run/docker.sock, so each node looks like an ordinary host to
-# a container that bind-mounts it (a global "node agent" service reaches its own node).
+# daemon also listens on /var/run/docker.sock and keeps its data under /var/lib/docker
+# (bound from $DATA/$node), so each node looks like an ordinary host to a container that
+# bind-mounts them (a global "node agent" service reaches its own node).
   local cg inner
   cg="$(cgroup_mounts)"
   inner='
@@ -128,8 +129,13 @@ echo "$CG" | while read -r path opts type; do
   mkdir -p "$path"
   mountpoint -q "$path" || mount -t "$type" -o "$opts" "$type" "$path"
 done
+# The data root at /var/lib/docker, as on an ordinary host: the node agent bind-mounts
+# /var/lib/docker/containers (config.v2.json: which secret file is which) and passes
+# <data-root>/containers/ID/mounts/secrets/SECRETID paths to the sidecars it starts.
+mkdir -p /var/lib/docker
+mount --bind "$DATA" /var/lib/docker
 hostname "$NODE"
-exec dockerd --data-root "$DATA" --exec-root "$RUN/exec" --pidfile "$RUN/dockerd.pid" \
+exec dockerd --data-root /var/lib/docker --exec-root "$RUN/exec" --pidfile "$RUN/dockerd.pid" \
   -H "unix://$RUN/docker.sock" -H unix:///var/run/docker.sock --bip "$BIP" --default-address-pool "base=$POOL,size=24" \
   --cgroup-parent "wgc-$NODE" --storage-driver overlay2 --default-ulimit nofile=1024:1024
 '
@@ -153,10 +159,14 @@ has_images() { dk "$1" image inspect "$TOOLS_IMAGE" "$BASE_IMAGE" >/dev/null 2>&
 import_images() {
   local node="$1" tar
   has_images "$node" && return 0
+  local t0; t0="$(now)"
   tar="$(rootfs_tar)"
+  log "timing: rootfs tarball ready after $(since "$t0") s (debootstrap only when not cached)"
+  t0="$(now)"
   log "$node: importing $TOOLS_IMAGE and $BASE_IMAGE"
   dk "$node" import --message "wg-compose test base ($SUITE minbase: $INCLUDE)" "$tar" "$TOOLS_IMAGE" >/dev/null
   dk "$node" tag "$TOOLS_IMAGE" "$BASE_IMAGE"
+  log "timing: $node: docker import $(since "$t0") s"
 }
 
 engine() {
@@ -182,6 +192,9 @@ swarm() {
   # In parallel (each waits for its own daemon); any failure fails the whole.
   local pids=() rc=0 p
   bridge_up
+  # The namespaces one after the other: seen once (right after a teardown), parallel
+  # `ip netns add` + `ip link add … netns` gave "Peer netns reference is invalid".
+  for node in $(swarm_nodes "$n"); do answers "$node" || netns_up "$node"; done
   for node in $(swarm_nodes "$n"); do start_node "$node" & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p" || rc=1; done
   [ "$rc" = 0 ] || exit 3
@@ -190,10 +203,12 @@ swarm() {
   # `docker save | docker load`, not another import: an import is a new image ID each time.
   local id saved="$DATA/images.tar"; id="$(dk "$lead" image inspect --format '{{.Id}}' "$TOOLS_IMAGE")"
   pids=()
+  local t1; t1="$(now)"
   for node in $(swarm_nodes "$n"); do
     [ "$node" = "$lead" ] && continue
     if [ "$(dk "$node" image inspect --format '{{.Id}}' "$TOOLS_IMAGE" 2>/dev/null)" != "$id" ]; then
-      [ -s "$saved" ] || { dk "$lead" save "$TOOLS_IMAGE" "$BASE_IMAGE" >"$saved.tmp" && mv "$saved.tmp" "$saved"; }
+      [ -s "$saved" ] || { dk "$lead" save "$TOOLS_IMAGE" "$BASE_IMAGE" >"$saved.tmp" && mv "$saved.tmp" "$saved"
+        log "timing: docker save on $lead $(since "$t1") s"; }
       log "$node: loading images saved from $lead"
       dk "$node" load -q -i "$saved" >/dev/null & pids+=($!)
     fi
@@ -201,7 +216,9 @@ swarm() {
   for p in "${pids[@]}"; do wait "$p" || rc=1; done
   rm -f "$saved"
   [ "$rc" = 0 ] || { log "docker load failed"; exit 3; }
+  log "timing: save + parallel docker load $(since "$t1") s"
   log "timing: swarm images on all nodes after $(since "$t0") s ($id)"
+  local t2; t2="$(now)"
   if [ "$(dk "$lead" info --format '{{.Swarm.LocalNodeState}}')" != active ]; then
     log "$lead: swarm init"
     dk "$lead" swarm init --advertise-addr "$(node_addr "$lead")" --listen-addr "$(node_addr "$lead"):2377" \
@@ -225,6 +242,7 @@ swarm() {
   if [ "$ready" -lt "$n" ]; then
     log "only $ready of $n nodes Ready after ${READY_TIMEOUT} s:"; dk "$lead" node ls >&2; exit 3
   fi
+  log "timing: swarm init + joins to all Ready $(since "$t2") s"
   log "timing: swarm of $n nodes from nothing to Ready $(since "$t0") s"
   env_lines
 }

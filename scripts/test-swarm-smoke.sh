@@ -208,6 +208,9 @@ check_clean() {
   if ip netns list | grep -q '^wgc-'; then fail "namespaces left: $(ip netns list | grep '^wgc-' | tr '\n' ' ')"; fi
   [ ! -e /run/wg-compose-test ] || fail "/run/wg-compose-test left"
   [ ! -e /var/lib/wg-compose-test ] || fail "/var/lib/wg-compose-test left"
+  # The nodes' cgroups (--cgroup-parent wgc-NODE) and any mount of ours in the root mount namespace.
+  if compgen -G '/sys/fs/cgroup/*/wgc-*' >/dev/null; then fail "cgroups left: $(echo /sys/fs/cgroup/*/wgc-*)"; fi
+  if grep -q 'wg-compose-test' /proc/self/mounts; then fail "mounts left: $(grep wg-compose-test /proc/self/mounts)"; fi
 }
 check_clean
 log "ok: no dockerd/containerd of ours, no namespace, no state left"

@@ -8,8 +8,11 @@
 #   rootfs_tar   ensures the tarball exists and prints its path
 
 CACHE=/var/cache/wg-compose-test
-# netcat-openbsd for the engine tier's echo servers; procps for ps/pkill inside containers.
-INCLUDE=wireguard-tools,wireguard-go,iproute2,iputils-ping,procps,netcat-openbsd
+# netcat-openbsd for the engine tier's echo servers; procps for ps/pkill inside containers;
+# curl and jq for the swarm node agent (scripts/swarm-agent/), which talks to the Engine API
+# on the node's socket (curl --unix-socket) rather than a docker CLI bind-mounted from a
+# node that may not have one, or one of another build.
+INCLUDE=wireguard-tools,wireguard-go,iproute2,iputils-ping,procps,netcat-openbsd,curl,jq
 SUITE=bookworm
 TOOLS_IMAGE=localhost/wg-compose/tools:latest
 BASE_IMAGE=localhost/wg-compose/base:bookworm
