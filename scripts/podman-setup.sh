@@ -23,7 +23,7 @@ CACHE=/var/cache/wg-compose-test
 TOOLS_IMAGE=localhost/wg-compose/tools:latest
 BASE_IMAGE=localhost/wg-compose/base:bookworm
 # netcat-openbsd for the engine tier's echo servers; procps for ps/pkill inside containers.
-INCLUDE=wireguard-tools,wireguard-go,iproute2,iputils-ping,procps,netcat-openbsd
+INCLUDE=wireguard-tools,wireguard-go,iproute2,iputils-ping,procps,netcat-openbsd,curl,jq
 SUITE=bookworm
 
 log() { echo "podman-setup: $*" >&2; }

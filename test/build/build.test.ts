@@ -57,7 +57,7 @@ test('init context: kernel/init plus templates/sidecar.sh, scripts executable, e
   for (const m of dockerfile.matchAll(/^COPY (?!--from)(\S+) /gm)) assert.ok(byPath.has(m[1]!), `COPY ${m[1]} is in the context`);
   assert.match(dockerfile, /^ARG BASE=debian:bookworm-slim$/m);
   assert.match(dockerfile, /^ENTRYPOINT \["\/usr\/local\/bin\/wg-compose-sidecar"\]$/m);
-  for (const p of ['wireguard-tools', 'wireguard-go', 'iproute2', 'iputils-ping']) assert.match(dockerfile, new RegExp(`PACKAGES="[^"]*\\b${p}\\b`));
+  for (const p of ['wireguard-tools', 'wireguard-go', 'iproute2', 'iputils-ping', 'curl', 'jq']) assert.match(dockerfile, new RegExp(`PACKAGES="[^"]*\\b${p}\\b`));
 });
 
 test('build.yml of each context names the repository build tags (org/image), as linuxkit pkg build expects', () => {
