@@ -38,17 +38,21 @@ awk -v absent="$absent" '
 ' "$conf" > "$up"
 wg-quick up "$up"
 
-# Shake hands with every peer now. After a restart this side has no session while its peers
-# still hold the old one: they would keep sending on it, unanswered, until WireGuard gives up
-# on it (REKEY_TIMEOUT + KEEPALIVE_TIMEOUT, 15 s), and traffic to this service would stall
-# that long. Turning persistent keepalive on sends one keepalive at once (the kernel module
-# and wireguard-go both do), which starts a handshake; the configured value is put back.
-wg show "$iface" persistent-keepalive | while read -r pub ka; do
+# Shake hands with a peer now (kick PUBKEY). After a restart this side has no session while
+# its peers still hold the old one: they would keep sending on it, unanswered, until
+# WireGuard gives up on it (REKEY_TIMEOUT + KEEPALIVE_TIMEOUT, 15 s), and traffic to this
+# service would stall that long; and a peer whose endpoint is set after `up` hears nothing
+# until the next rekey (5 s). Turning persistent keepalive on sends one keepalive at once
+# (the kernel module and wireguard-go both do), which starts a handshake; the configured
+# value is put back.
+kick() {
+  ka="$(wg show "$iface" persistent-keepalive | awk -v k="$1" '$1 == k { print $2 }')"
   [ "$ka" = off ] && ka=0
-  wg set "$iface" peer "$pub" persistent-keepalive 0
-  wg set "$iface" peer "$pub" persistent-keepalive 1
-  wg set "$iface" peer "$pub" persistent-keepalive "$ka"
-done || true
+  wg set "$iface" peer "$1" persistent-keepalive 0
+  wg set "$iface" peer "$1" persistent-keepalive 1
+  wg set "$iface" peer "$1" persistent-keepalive "${ka:-0}"
+}
+wg show "$iface" peers | while read -r pub; do kick "$pub"; done || true
 touch "$ready"
 
 stop() {
@@ -78,7 +82,7 @@ reresolve() {
     case "$addr" in *:*) want="[$addr]:$port" ;; *) want="$addr:$port" ;; esac
     have="$(wg show "$iface" endpoints | awk -v k="$pub" '$1 == k { print $2 }')"
     if [ "$have" != "$want" ]; then
-      wg set "$iface" peer "$pub" endpoint "$want" && echo "wg-compose: peer endpoint $host now $want" >&2
+      wg set "$iface" peer "$pub" endpoint "$want" && kick "$pub" && echo "wg-compose: peer endpoint $host now $want" >&2
     fi
   done
 }
