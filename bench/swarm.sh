@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Swarm benchmark (issue #12): on the 3-node harness swarm (scripts/docker-setup.sh swarm 3),
+#   1. deploy to every tunnel up: `wg-compose deploy` of 6 services x 2 replicas, each linked
+#      to the next (a ring), against a plain `docker stack deploy` of the same 6 services x 2
+#      replicas without links to every task running, alternating, BENCH_RUNS times each;
+#   2. throughput across nodes: 64 MiB through nc between two tasks on different nodes,
+#      through the tunnel and over the plain overlay, BENCH_RUNS times each.
+# Prints medians, samples and ratios. Not a test. Public tools only (docker, nc, dd).
+#
+#   npm run build && scripts/docker-setup.sh install && scripts/docker-setup.sh swarm 3
+#   BENCH_RUNS=5 bench/swarm.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${BENCH_RUNS:-3}"
+export DOCKER_HOST=unix:///run/wg-compose-test/s1/docker.sock WG_COMPOSE_DOCKER=/usr/bin/docker
+DOCKER=/usr/bin/docker
+on() { local n="$1"; shift; "$DOCKER" -H "unix:///run/wg-compose-test/$n/docker.sock" "$@"; }
+now() { date +%s.%N; }
+dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+log() { echo "bench: $*" >&2; }
+
+work="$(mktemp -d /tmp/wgc-bench-swarm.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/wg" "$work/plain"
+
+# 6 services x 2 replicas; with links, sN links sN+1 (a ring): 12 tasks, 24 tunnels.
+gen() { # with-links
+  echo 'x-wireguard: {pool: 10.154.0.0/24}'
+  echo 'services:'
+  local i next
+  for i in 1 2 3 4 5 6; do
+    next=$((i % 6 + 1))
+    echo "  s$i:"
+    echo '    image: localhost/wg-compose/base:bookworm'
+    echo '    init: true'
+    echo '    command: ["sh", "-c", "nc -dlk 7000 >/dev/null & exec sleep infinity"]'
+    echo '    deploy: {replicas: 2}'
+    [ "$1" = yes ] && echo "    links: [s$next]"
+  done
+}
+gen yes >"$work/wg/compose.yaml"
+gen no >"$work/plain/compose.yaml"
+# The plain stack as docker runs it: version 3.8, replicas per service (no wg-compose involved).
+{ echo 'version: "3.8"'; gen no | grep -v x-wireguard; } >"$work/plain/stack.yml"
+
+running() { # stack expected-count
+  [ "$("$DOCKER" stack ps "$1" --filter desired-state=running --format '{{.CurrentState}}' 2>/dev/null | grep -c '^Running')" -ge "$2" ]
+}
+gone() { # stack
+  [ -z "$("$DOCKER" service ls -q --filter "label=com.docker.stack.namespace=$1")" ] &&
+    [ -z "$("$DOCKER" network ls -q --filter "label=com.docker.stack.namespace=$1")" ]
+}
+settle() { local i; for i in $(seq 1 120); do gone "$1" && return 0; sleep 0.5; done; log "stack $1 not gone"; }
+
+wg_s=() plain_s=()
+for r in $(seq 1 "$RUNS"); do
+  t0="$(now)"
+  (cd "$work/wg" && node "$OLDPWD/bin/wg-compose.js" deploy -p bw --timeout 300 2>"$work/deploy.log") || { cat "$work/deploy.log" >&2; exit 1; }
+  wg_s+=("$(dt "$t0" "$(now)")")
+  (cd "$work/wg" && node "$OLDPWD/bin/wg-compose.js" rm -p bw 2>/dev/null)
+  settle bw
+
+  t0="$(now)"
+  "$DOCKER" stack deploy --resolve-image never -c "$work/plain/stack.yml" bp >/dev/null
+  until running bp 12; do sleep 0.2; done
+  plain_s+=("$(dt "$t0" "$(now)")")
+  "$DOCKER" stack rm bp >/dev/null
+  settle bp
+  log "run $r: wg-compose deploy to 24 tunnels up ${wg_s[-1]} s; plain stack deploy to 12 tasks running ${plain_s[-1]} s"
+done
+wg_m="$(echo "${wg_s[*]}" | median)"
+plain_m="$(echo "${plain_s[*]}" | median)"
+echo "deploy, 3 nodes x 6 services x 2 replicas (median of $RUNS):"
+echo "  wg-compose deploy -> every tunnel up:   ${wg_m} s  [${wg_s[*]}]"
+echo "  docker stack deploy -> every task running: ${plain_m} s  [${plain_s[*]}]"
+echo "  ratio: $(awk -v a="$wg_m" -v b="$plain_m" 'BEGIN { printf "%.2f", a / b }')x"
+
+# Throughput: s1's slot 1 receives, s2's slot 1 sends (placed on different nodes).
+(cd "$work/wg" && node "$OLDPWD/bin/wg-compose.js" deploy -p bw --timeout 300 2>/dev/null)
+node_of() { "$DOCKER" service ps "bw_$1" --filter desired-state=running --format '{{.Node}}' | head -n1; }
+cid_of() { on "$2" ps -q --filter "label=com.docker.swarm.service.name=bw_$1" --filter status=running | head -n1; }
+a=s1 b=s2
+na="$(node_of $a)" nb="$(node_of $b)"
+[ "$na" != "$nb" ] || { b=s2-2; nb="$(node_of $b)"; }
+ca="$(cid_of $a "$na")" cb="$(cid_of $b "$nb")"
+tunnel_addr="$(node -e "console.log(JSON.parse(require('fs').readFileSync('$work/wg/wg-compose.lock','utf8')).services['$a'].addresses[0])")"
+overlay_addr="$(on "$na" exec "$ca" sh -c "getent hosts tasks.$a | awk '{ print \$1; exit }'")"
+xfer() { # dest → seconds for 64 MiB
+  on "$na" exec -d "$ca" sh -c "nc -dl 7100 >/dev/null" >/dev/null
+  sleep 0.5
+  local t0; t0="$(now)"
+  on "$nb" exec "$cb" sh -c "dd if=/dev/zero bs=1M count=64 2>/dev/null | nc -q 0 -w 10 $1 7100"
+  dt "$t0" "$(now)"
+}
+tun=() ovl=()
+for r in $(seq 1 "$RUNS"); do
+  tun+=("$(awk -v s="$(xfer "$tunnel_addr")" 'BEGIN { printf "%.1f", 64 / s }')")
+  ovl+=("$(awk -v s="$(xfer "$overlay_addr")" 'BEGIN { printf "%.1f", 64 / s }')")
+done
+tun_m="$(echo "${tun[*]}" | median)" ovl_m="$(echo "${ovl[*]}" | median)"
+echo "throughput $b@$nb -> $a@$na, 64 MiB through nc (MiB/s, median of $RUNS):"
+echo "  through WireGuard (wireguard-go): ${tun_m}  [${tun[*]}]"
+echo "  plain overlay:                    ${ovl_m}  [${ovl[*]}]"
+echo "  ratio: $(awk -v a="$tun_m" -v b="$ovl_m" 'BEGIN { printf "%.3f", a / b }')"
+(cd "$work/wg" && node "$OLDPWD/bin/wg-compose.js" rm -p bw 2>/dev/null)
