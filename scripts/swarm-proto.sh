@@ -45,15 +45,19 @@ app() { local svc="$1" node="$2" c; shift 2; c="$(task "$svc" "$node")"; [ -n "$
 handshake() { local s; s="$(sidecar "$1" "$2")"; [ -n "$s" ] || { echo 0; return; }; on "$1" exec "$s" wg show wg0 latest-handshakes 2>/dev/null | awk '$2 > m { m = $2 } END { print m + 0 }'; }
 
 rm_stack() {
+  local t0; t0="$(now)"
   "$DOCKER" stack rm "$STACK" >/dev/null 2>&1 || true
   wait_for 60 sh -c "[ -z \"\$($DOCKER service ls -q --filter label=com.docker.stack.namespace=$STACK)\" ]" || true
+  log "rm: services gone after $(dt "$t0" "$(now)") s"
   local n; for n in s1 s2 s3; do
     # Tasks go first; the sidecars leave with their task's network (AutoRemove): wait for both.
     wait_for 60 sh -c "[ -z \"\$($DOCKER -H $S/$n/docker.sock ps -aq --filter label=com.docker.stack.namespace=$STACK)\" ] && [ -z \"\$($DOCKER -H $S/$n/docker.sock ps -aq --filter label=com.wg-compose.sidecar-of)\" ]" ||
       log "$n: containers left: $(on "$n" ps -a --format '{{.Names}} {{.Status}}' | tr '\n' ';')"
+    log "rm: $n: tasks and sidecars gone after $(dt "$t0" "$(now)") s"
   done
   local s; for s in $("$DOCKER" secret ls -q --filter "name=${STACK}_"); do wait_for 30 "$DOCKER" secret rm "$s" || true; done
   for s in $("$DOCKER" config ls -q --filter "name=${STACK}_"); do wait_for 30 "$DOCKER" config rm "$s" || true; done
+  log "rm: secrets and configs gone after $(dt "$t0" "$(now)") s"
 }
 
 if [ "${1:-run}" = rm ]; then rm_stack; exit 0; fi
@@ -294,7 +298,10 @@ for i in $(seq 1 "$RUNS"); do
   D_RUN+=("$(dt "$t0" "$t_new")"); D_TUN+=("$(dt "$t0" "$(now)")")
   app b-2 "$to" ping -c1 -W1 10.99.0.1 >/dev/null || fail "b-2 (now on $to) -> a"
   left="$(on "$from" ps -aq --filter label=com.wg-compose.sidecar-of | wc -l)"
-  log "drain $i: $from -> $to: b-2 running after ${D_RUN[-1]} s, tunnel back after ${D_TUN[-1]} s; sidecars left on $from: $left"
+  # Where the time went: the b-2 task, the agent on $to and the sidecar, relative to the drain.
+  nt="$(task b-2 "$to")"; ag="$(task agent "$to")"; sc="$(sidecar "$to" "$nt")"
+  st() { [ -n "$2" ] && dt "$t0" "$(ts "$(on "$1" inspect -f '{{.State.StartedAt}}' "$2")")" || echo "-"; }
+  log "drain $i: $from -> $to: b-2 running after ${D_RUN[-1]} s, tunnel back after ${D_TUN[-1]} s; started at +$(st "$to" "$nt") s (task), +$(st "$to" "$ag") s (agent on $to), +$(st "$to" "$sc") s (sidecar); sidecars left on $from: $left"
 done
 fig "drain node -> b-2 running on the other node (median of $RUNS): $(printf '%s\n' "${D_RUN[@]}" | median) s [${D_RUN[*]}]"
 fig "drain node -> a pings b-2 through the tunnel (median): $(printf '%s\n' "${D_TUN[@]}" | median) s [${D_TUN[*]}]"
