@@ -26,9 +26,10 @@ import { viewOf, type ModelView } from './model/model.js';
 import { checkReplicas, expandReplicas, replicated } from './model/replicas.js';
 import { checkSwarm } from './model/check-swarm.js';
 import { resolveSettings, SWARM_MTU, type Settings } from './model/settings.js';
-import { LOCKFILE_NAME, sealText, type LockedService, type Lockfile } from './state/lockfile.js';
+import { LOCKFILE_NAME, type Lockfile } from './state/lockfile.js';
 import type { Target } from './state/paths.js';
-import type { KeyChanges, KeySource, Topology } from './topology/topology.js';
+import type { KeyChanges, KeySource } from './topology/key-source.js';
+import type { Topology } from './topology/topology.js';
 import { validateModel } from './validate/schema.js';
 
 export type { LoadedProject } from './load/load.js';
@@ -165,7 +166,7 @@ export interface Compiled {
  * can write its state first and then stream the stack (render), or keep it whole (up).
  */
 export async function compile(a: Analysis, previous: Lockfile, keys: KeySource, changes: KeyChanges = {}): Promise<Compiled> {
-  const { buildTopology, renderStack: compose, renderSwarmStack: swarm, renderWgQuick, configPathInStack } = await import('./outputs.js');
+  const { buildTopology, renderStack: compose, renderSwarmStack: swarm, renderWgQuick, configPathInStack, lockfileOf } = await import('./outputs.js');
   const name = a.project.name;
   const { topology, secrets, diagnostics, x25519 } = buildTopology(name, a.view, a.linked, a.settings, previous, keys, changes, a.target);
   const renderStack = a.target === 'swarm' ? swarm : compose;
@@ -187,20 +188,10 @@ export async function compile(a: Analysis, previous: Lockfile, keys: KeySource, 
     },
     configs,
     configPaths,
-    lock: lockOf(topology, keys),
+    lock: lockfileOf(topology, keys),
     diagnostics,
     x25519,
     secrets,
     target: a.target,
   };
-}
-
-/** The public record of a topology, sealed under the master when the key source has one. */
-function lockOf(t: Topology, keys: KeySource): Lockfile {
-  const services = new Map<string, LockedService>();
-  for (const n of t.nodes.values()) {
-    services.set(n.name, { addresses: n.addresses, listenPort: n.listenPort, publicKey: n.publicKey, epoch: n.epoch, ...(n.imported ? { imported: true } : {}) });
-  }
-  if (!keys.seal || services.size === 0) return { project: t.project, services, links: t.links };
-  return { project: t.project, services, links: t.links, masterFingerprint: keys.seal.fingerprint, publicKeysMac: keys.seal.mac(sealText(t.project, services)) };
 }

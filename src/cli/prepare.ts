@@ -11,7 +11,7 @@ import type { ProjectOptions } from '../load/project-options.js';
 import { analyze, compile, lockfilePath, type Analysis, type Compiled } from '../pipeline.js';
 import { EMPTY_LOCK, parseLockfile, type Lockfile } from '../state/lockfile.js';
 import { loadMaster, readImportedKey } from '../state/store.js';
-import { masterKeySource, withImportedKeys, type KeyChanges, type KeySource } from '../topology/topology.js';
+import { masterKeySource, withImportedKeys, type KeyChanges, type KeySource } from '../topology/key-source.js';
 import { EXIT, type CliIO } from './io.js';
 import { report } from './report.js';
 

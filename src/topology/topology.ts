@@ -2,17 +2,17 @@
 // unordered linked pair, AllowedIPs exactly the other side's tunnel addresses. Public data
 // and secrets are kept in separate structures so nothing that prints the public one can leak
 // a key by accident.
-import { timingSafeEqual } from 'node:crypto';
-import { warning, type Diagnostic } from '../diagnostics.js';
-import { linkPresharedKey, lockfileMac, masterFingerprint, publicKeyOf, servicePrivateKey, toBase64, type MasterSecret } from '../keys/derive.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { toBase64 } from '../keys/derive.js';
 import { linkedPairs } from '../model/linked-pairs.js';
 import type { ModelView } from '../model/model.js';
 import { namespaceName } from '../model/names.js';
 import type { ServiceSlot } from '../model/replicas.js';
 import type { Settings } from '../model/settings.js';
-import { sealText, type Lockfile } from '../state/lockfile.js';
+import type { Lockfile } from '../state/lockfile.js';
 import type { Target } from '../state/paths.js';
 import { assignAddresses } from './assign.js';
+import { serviceKeys, type KeyChanges, type KeySource } from './key-source.js';
 
 export interface Peer {
   readonly service: string;
@@ -54,77 +54,6 @@ export interface Secrets {
   readonly presharedKeys: ReadonlyMap<string, string>;
 }
 
-export interface KeySource {
-  privateKey(service: string, epoch: number): Uint8Array;
-  presharedKey(a: string, b: string, epoch: number): Uint8Array;
-  /** X25519 (RFC 7748 §6.1); publicKeyOf when absent. Injectable so tests can count the work. */
-  publicKey?(privateKey: Uint8Array): Uint8Array;
-  /** Whether privateKey(service, epoch) is a key the user imported rather than a derived one. */
-  isImported?(service: string, epoch: number): boolean;
-  /**
-   * Binds a lockfile to the master: its fingerprint and a MAC over its public keys. Without a
-   * seal no public key is ever taken from a lockfile.
-   */
-  readonly seal?: { readonly fingerprint: string; mac(text: string): string };
-}
-
-export function masterKeySource(master: MasterSecret, project: string): KeySource {
-  const fingerprint = masterFingerprint(master);
-  return {
-    privateKey: (s, e) => servicePrivateKey(master, project, s, e),
-    presharedKey: (a, b, e) => linkPresharedKey(master, project, a, b, e),
-    publicKey: publicKeyOf,
-    seal: { fingerprint, mac: (text) => lockfileMac(master, project, text) },
-  };
-}
-
-/**
- * Imported keys (wg-compose import) over another key source: a service's imported key is used
- * at the epoch the lockfile recorded it for, and only there, so `rotate` (the next epoch)
- * returns the service to a key derived from the master.
- */
-export function withImportedKeys(base: KeySource, imported: ReadonlyMap<string, { readonly epoch: number; readonly key: Uint8Array }>): KeySource {
-  if (imported.size === 0) return base;
-  const hit = (s: string, e: number) => {
-    const i = imported.get(s);
-    return i !== undefined && i.epoch === e ? i : undefined;
-  };
-  return {
-    ...base,
-    privateKey: (s, e) => hit(s, e)?.key ?? base.privateKey(s, e),
-    isImported: (s, e) => hit(s, e) !== undefined || (base.isImported?.(s, e) ?? false),
-  };
-}
-
-/** What `rotate` and `import` change; render changes nothing. */
-export interface KeyChanges {
-  /** Services whose key moves to the next epoch. */
-  readonly rotateServices?: ReadonlySet<string>;
-  /** Pairs (`a:b`, a < b) whose preshared key moves to the next epoch. */
-  readonly rotateLinks?: ReadonlySet<string>;
-}
-
-/**
- * Public keys the lockfile vouches for: those of derived (not imported) keys, when the
- * lockfile was sealed under this very master and its MAC verifies. A re-render then does no
- * X25519 work for a service whose epoch did not change. Anything else (no seal, another
- * master, a hand-edited or merged lockfile) trusts nothing and recomputes.
- */
-export function trustedPublicKeys(lock: Lockfile, keys: KeySource): ReadonlyMap<string, { epoch: number; publicKey: string }> {
-  const out = new Map<string, { epoch: number; publicKey: string }>();
-  const seal = keys.seal;
-  if (!seal || lock.masterFingerprint !== seal.fingerprint || lock.publicKeysMac === undefined) return out;
-  if (!timingSafeEqualText(seal.mac(sealText(lock.project, lock.services)), lock.publicKeysMac)) return out;
-  for (const [name, s] of lock.services) if (!s.imported && s.publicKey !== '') out.set(name, { epoch: s.epoch, publicKey: s.publicKey });
-  return out;
-}
-
-function timingSafeEqualText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 export function buildTopology(
   project: string,
   view: ModelView,
@@ -138,50 +67,8 @@ export function buildTopology(
   // Addresses and ports first, without keys (check runs the same step on its own).
   const { allocations, diagnostics } = assignAddresses(view, linked, settings, lock);
 
-  const privateKeys = new Map<string, string>();
-  const publicKeys = new Map<string, string>();
-  const epochs = new Map<string, number>();
-  const imported = new Set<string>();
-  const changed: string[] = [];
-  const trusted = trustedPublicKeys(lock, keys);
-  const x25519 = keys.publicKey ?? publicKeyOf;
-  let x25519Count = 0;
-  for (const s of linked) {
-    const locked = lock.services.get(s);
-    const epoch = (locked?.epoch ?? 0) + (changes.rotateServices?.has(s) ? 1 : 0);
-    const priv = keys.privateKey(s, epoch);
-    const isImported = keys.isImported?.(s, epoch) ?? false;
-    epochs.set(s, epoch);
-    if (isImported) imported.add(s);
-    privateKeys.set(s, toBase64(priv));
-    const cached = trusted.get(s);
-    if (cached && cached.epoch === epoch && !isImported) {
-      publicKeys.set(s, cached.publicKey);
-      continue;
-    }
-    x25519Count++;
-    publicKeys.set(s, toBase64(x25519(priv)));
-    // A key that should be the one the lockfile records (same epoch, same kind) but is not.
-    if (locked?.publicKey && locked.epoch === epoch && (locked.imported === true) === isImported && locked.publicKey !== publicKeys.get(s)) changed.push(s);
-  }
-  if (changed.length > 0) {
-    // Same epoch, other key: the master secret is not the one the lockfile was made with
-    // (a fresh clone without the team's secret, say), or, with the same master (the
-    // fingerprints agree), the lockfile's public keys were edited. Say which rather than
-    // re-key silently; the keys the master gives are used either way.
-    const edited = keys.seal !== undefined && lock.masterFingerprint === keys.seal.fingerprint;
-    diagnostics.push(
-      warning(
-        'WGC062',
-        `the keys of ${changed.map((c) => `"${c}"`).join(', ')} differ from wg-compose.lock at the same epoch: ` +
-          (edited ? 'the lockfile was made with this master secret, so its public keys were edited (by hand, or in a merge)' : 'this master secret is not the one the lockfile was made with'),
-        undefined,
-        edited
-          ? 'the keys the master gives are used, and the lockfile is corrected: review and commit it'
-          : 'use the shared master secret (WG_COMPOSE_MASTER_KEY_FILE), or keep the new keys and commit the updated lockfile',
-      ),
-    );
-  }
+  const { privateKeys, publicKeys, epochs, imported, x25519: x25519Count, diagnostics: kd } = serviceKeys(linked, lock, keys, changes);
+  diagnostics.push(...kd);
 
   // The linked pairs whose target side got an address, and for each direction the names used.
   const names = new Map<string, Map<string, Set<string>>>(); // from → to → names

@@ -14,7 +14,7 @@ import { clamp, fromBase64Key, publicKeyOf, toBase64 } from '../../src/keys/deri
 import { memoryReader } from '../../src/load/io.js';
 import { analyze, compile } from '../../src/pipeline.js';
 import { EMPTY_LOCK } from '../../src/state/lockfile.js';
-import { masterKeySource, type KeySource } from '../../src/topology/topology.js';
+import { masterKeySource, type KeySource } from '../../src/topology/key-source.js';
 import { fixedMaster, project, runCli } from '../helpers/cli.js';
 import { configPublicKey, readLock, snapshot, stateProblems } from '../helpers/state.js';
 

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { memoryReader } from '../../src/load/io.js';
 import { analyze, compile } from '../../src/pipeline.js';
 import { EMPTY_LOCK } from '../../src/state/lockfile.js';
-import { masterKeySource } from '../../src/topology/topology.js';
+import { masterKeySource } from '../../src/topology/key-source.js';
 
 type Svc = Record<string, unknown>;
 interface Stack {

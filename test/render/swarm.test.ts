@@ -12,7 +12,7 @@ import type { Diagnostic } from '../../src/diagnostics.js';
 import { memoryReader } from '../../src/load/io.js';
 import { analyze, compile, type Compiled } from '../../src/pipeline.js';
 import { EMPTY_LOCK, type Lockfile } from '../../src/state/lockfile.js';
-import { masterKeySource, type KeyChanges } from '../../src/topology/topology.js';
+import { masterKeySource, type KeyChanges } from '../../src/topology/key-source.js';
 
 type Svc = Record<string, unknown> & { labels?: Record<string, string>; secrets?: unknown[]; extra_hosts?: string[] };
 interface Stack {

@@ -137,6 +137,44 @@ test('no key in the stack, in docker service inspect, in any container inspect; 
   assert.is(mode, '400 0');
 });
 
+test('each private key is on the node that runs its task, and on no other', () => {
+  const dir = join(work, '.wg-compose', PROJECT, 'swarm');
+  const keyOf = (s: string) => /^PrivateKey = (\S+)$/m.exec(readFileSync(join(dir, `${s}.conf`), 'utf8'))![1]!;
+  // What every task's secret files on a node hold, read through the node's own engine.
+  const onNode = new Map<NodeName, string>();
+  for (const n of NODES) {
+    const r = spawnSync(DOCKER, ['-H', SOCK(n), 'run', '--rm', '--network', 'none', '--mount', 'type=bind,source=/var/lib/docker/containers,target=/c,readonly,bind-propagation=rslave',
+      'localhost/wg-compose/base:bookworm', 'sh', '-c', 'find /c -path "*/mounts/secrets/*" -type f -exec cat {} + 2>/dev/null; true'], { encoding: 'utf8', timeout: 60_000 });
+    assert.is(r.status, 0, r.stderr);
+    onNode.set(n, r.stdout);
+  }
+  for (const s of ['web', 'api', 'api-2', 'db', 'reports']) {
+    const holders = NODES.filter((n) => onNode.get(n)!.includes(keyOf(s)));
+    assert.equal(holders, [where(s)!.node], `${s}'s key is on ${holders.join(', ') || 'no node'}`);
+  }
+});
+
+test('rotate on the deployed stack: new secrets roll out, every tunnel comes back, old secrets go', async () => {
+  const secrets = () => dk('s1', ['secret', 'ls', '--filter', `label=dev.wg-compose.project=${PROJECT}`, '--format', '{{.Name}}']).split('\n').filter(Boolean).sort();
+  const before = secrets();
+  const rot = cli(['rotate', 'api-2']);
+  assert.is(rot.code, 0, rot.stderr);
+  const dep = cli(['deploy', '--timeout', '240']);
+  assert.is(dep.code, 0, dep.stderr);
+  assert.match(dep.stderr, /every tunnel is up/);
+  const after = secrets();
+  const nameOf = (list: string[], s: string) => list.find((n) => n.startsWith(`${PROJECT}_${s}-wg-conf-`));
+  const changed = (s: string) => nameOf(before, s) !== nameOf(after, s);
+  // api-2's own config and those of its peers (they carry its public key) are new secrets.
+  assert.ok(changed('api-2') && changed('web') && changed('db'), 'api-2 and its peers carry the new key');
+  assert.not.ok(changed('api') || changed('reports'), 'the others keep their secrets');
+  assert.ok(reaches('web', addr('api-2')) && reaches('api-2', 'db'), 'traffic through the new key');
+  // The old secrets go once no task uses them: at this deploy, or at the next.
+  const gone = await until(60, () => secrets().length === 5 || (cli(['deploy', '--timeout', '120']).code === 0 && secrets().length === 5));
+  assert.ok(gone !== undefined, `secrets left: ${secrets().join(', ')}`);
+  figure(`rotate api-2 + deploy: every tunnel up again ${/every tunnel is up \(([\d.]+) s/.exec(dep.stderr)?.[1]} s after the stack deploy (api-2, web and db restart: their secrets changed)`);
+});
+
 test('a killed task is replaced and gets its tunnel back', async () => {
   const w = where('api-2')!;
   dk(w.node, ['kill', w.container]);

@@ -10,7 +10,7 @@ import { fromBase64Key } from '../../src/keys/derive.js';
 import { memoryReader } from '../../src/load/io.js';
 import { analyze, compile, type Compiled } from '../../src/pipeline.js';
 import { EMPTY_LOCK, pairKey, serializeLockfile, type Lockfile } from '../../src/state/lockfile.js';
-import { masterKeySource } from '../../src/topology/topology.js';
+import { masterKeySource } from '../../src/topology/key-source.js';
 
 const PROJECT = 'prop';
 const MASTER = new Uint8Array(32).fill(7);
