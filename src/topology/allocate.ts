@@ -2,7 +2,8 @@
 // the lockfile remembers every allocation, pins in `x-wireguard` win, and a new service takes
 // the lowest free slot, so adding or removing a service changes nobody else's address.
 import { error, type Diagnostic, type Pos } from '../diagnostics.js';
-import { formatAddress, hostAt, hostIndex, parseAddress, formatPrefix, type Prefix } from './cidr.js';
+import { formatAddress, parseAddress } from './address.js';
+import { hostAt, hostIndex, formatPrefix, type Prefix } from './cidr.js';
 
 export interface Pin {
   readonly addresses?: readonly { readonly text: string; readonly pos: Pos | undefined }[];

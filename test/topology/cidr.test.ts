@@ -1,13 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { formatAddress, parseAddress } from '../../src/topology/address.js';
 import {
   contains,
-  formatAddress,
   formatPrefix,
   hostAt,
   hostIndex,
   overlaps,
-  parseAddress,
   parsePrefix,
   prefixSize,
   usableHosts,
