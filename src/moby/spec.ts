@@ -18,13 +18,13 @@
 // onboot container of that interface binds its own file. --embed-keys puts them in `files:`.
 import { Document, isMap, isSeq, type YAMLMap } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
-import { warning } from '../diagnostics.js';
-import { isObject, keyLoc, type JsonObject } from '../load/located.js';
-import type { ExtraHosts } from '../model/canonical/extra-hosts.js';
+import { isObject, type JsonObject } from '../load/located.js';
 import { viewOf } from '../model/model.js';
 import { renderWgQuick } from '../render/wg-quick.js';
 import type { Node, Secrets, Topology } from '../topology/topology.js';
 import { STOCK, USERDATA_KEY } from './images.js';
+import { hostsFile } from './hosts.js';
+import { projectLevel } from './project-level.js';
 import { serviceEntry } from './service.js';
 
 export interface MobyImages {
@@ -153,49 +153,6 @@ export function renderMoby(input: MobyInput): MobyOutput {
 
   const userdata = input.embedKeys || linked.length === 0 ? '' : `${JSON.stringify({ [USERDATA_KEY]: { entries: userdataEntries } }, null, 2)}\n`;
   return { yaml: toYaml(spec, input, ifaceOf), spec, userdata, diagnostics };
-}
-
-/**
- * /etc/hosts inside a linked service: its link names resolve to the peers' tunnel addresses
- * (what compose's links did), its own name to its own tunnel address, plus its extra_hosts.
- */
-function hostsFile(service: string, node: Node, extra: ExtraHosts | undefined): string {
-  const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
-  for (const a of node.addresses) lines.push(`${a}\t${service}`);
-  const byAddress = new Map<string, string[]>();
-  for (const h of node.hosts) byAddress.set(h.address, [...(byAddress.get(h.address) ?? []), h.name]);
-  for (const [a, names] of byAddress) lines.push(`${a}\t${names.join(' ')}`);
-  for (const { host, address } of extra?.entries ?? []) if (host && address && address !== 'host-gateway') lines.push(`${address}\t${host}`);
-  return `${lines.join('\n')}\n`;
-}
-
-/** What the whole project asks for that one LinuxKit node cannot give. */
-function projectLevel(model: JsonObject): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const volumes = model['volumes'];
-  if (isObject(volumes)) {
-    for (const v of Object.keys(volumes)) {
-      const def = volumes[v];
-      for (const key of ['driver', 'driver_opts', 'external']) {
-        if (isObject(def) && def[key] !== undefined) {
-          out.push(warning('WGC070', `volumes.${v}.${key}: LinuxKit volumes here are plain directories on the node; ${key} is not carried over`, keyLoc(def, key)));
-        }
-      }
-    }
-  }
-  for (const key of ['secrets', 'configs']) {
-    if (model[key] !== undefined) out.push(warning('WGC070', `${key}: not carried into the LinuxKit output (put the files in the image with files:)`, keyLoc(model, key)));
-  }
-  if (model['networks'] !== undefined) {
-    out.push(
-      warning(
-        'WGC070',
-        'networks: not created on a LinuxKit node: linked services reach each other only through WireGuard, the others share the node’s network',
-        keyLoc(model, 'networks'),
-      ),
-    );
-  }
-  return out;
 }
 
 function toYaml(spec: JsonObject, input: MobyInput, ifaceOf: ReadonlyMap<string, string>): string {
