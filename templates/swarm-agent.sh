@@ -13,15 +13,16 @@
 #   - gets exactly one file: the task's own swarm secret holding its wg-quick config,
 #     bind-mounted read-only from <data-root>/containers/<id>/mounts/secrets/<SecretID>
 #   - runs templates/sidecar.sh ($WG_COMPOSE_SIDECAR) on it: wg-quick up, then endpoint
-#     re-resolution, so a peer rescheduled to another node is found again;
+#     re-resolution every 2 s (tasks.NAME of a peer whose task does not exist yet, or moved
+#     to another node, is found again within that; a name lookup in the task is cheap);
 #   - leaves by itself (and is removed: AutoRemove) once the task's network is gone, so no
 #     sidecar outlives its task even when the agent is gone first (`docker stack rm`).
 # The key never passes through the agent: it reads the task's config.v2.json only to learn
 # which SecretID backs the secret target named by the label dev.wg-compose.secret, and hands
 # the engine a path.
 #
-# Reconciliation is stateless (all state is in container labels), on every container event
-# on this node and every $WG_COMPOSE_RESYNC seconds:
+# Reconciliation is stateless (all state is in container labels), every $WG_COMPOSE_RESYNC
+# seconds:
 #   - a sidecar whose task is gone, not running, or restarted since (a restarted container
 #     has a new network namespace), or that is not running itself, is removed;
 #   - a task without a running sidecar gets one.
@@ -52,6 +53,7 @@ sidecar="${WG_COMPOSE_SIDECAR:?WG_COMPOSE_SIDECAR is not set}"
 sock="${DOCKER_SOCK:-/var/run/docker.sock}"
 containers="${NODE_CONTAINERS:-/node/containers}"
 resync="${WG_COMPOSE_RESYNC:-2}"
+settled=10 # seconds between looks at a tunnel that is fully up
 heartbeat="${WG_COMPOSE_HEARTBEAT:-60}"
 seen="$(mktemp -d)" # last status line and its time, per sidecar
 
@@ -112,7 +114,7 @@ start_sidecar() { # task-id
       Image: $img,
       Entrypoint: ["/bin/sh", "-c", $sh],
       Cmd: [],
-      Env: ["WG_COMPOSE_CONFIG=/run/wg-compose/" + $iface + ".conf", "WG_COMPOSE_INTERFACE=" + $iface, "WG_COMPOSE_SIDECAR=" + $prog],
+      Env: ["WG_COMPOSE_CONFIG=/run/wg-compose/" + $iface + ".conf", "WG_COMPOSE_INTERFACE=" + $iface, "WG_COMPOSE_SIDECAR=" + $prog, "WG_COMPOSE_RERESOLVE=2"],
       Labels: {($role): "sidecar", ($proj): $project, ($svc): $service, ($of): $id, ($st): $started, "dev.wg-compose.task": $name},
       HostConfig: {
         NetworkMode: ("container:" + $id),
@@ -171,9 +173,18 @@ report() {
   list "[\"$ROLE=sidecar\",\"$PROJECT=$project\"]" | jq -r --arg svc "$SERVICE" '.[] | [.Id, .Labels[$svc], .Labels["dev.wg-compose.task"]] | @tsv' |
     while IFS="$(printf '\t')" read -r c service task; do
       [ -n "$c" ] || continue
-      line="status $service $task $(tunnel "$c")"
       now="$(date +%s)"
       last="$(cat "$seen/$c" 2>/dev/null || true)"
+      # A tunnel with a handshake from every peer is looked at again only every $settled s:
+      # each look is an exec in the sidecar.
+      case "$last" in
+        *" up "*)
+          h="${last##* up }"
+          h="${h%% *}"
+          [ "${h%/*}" = "${h#*/}" ] && [ $((now - ${last%% *})) -lt "$settled" ] && continue
+          ;;
+      esac
+      line="status $service $task $(tunnel "$c")"
       if [ "${last#* }" != "$line" ] || [ $((now - ${last%% *})) -ge "$heartbeat" ]; then
         log "$line"
         echo "$now $line" >"$seen/$c"
@@ -215,17 +226,16 @@ done
 }
 log "node $(api GET /info | jq -r .Name), data root $root, project $project, sidecar image $image"
 
-# One loop, so reconciliations never overlap: follow container events for up to $resync
-# seconds (the stream ends at `until`), reconcile on each, and once more when it ends. It
-# runs in the background and the shell waits for it: `wait` returns on SIGTERM at once.
-events='{"type":["container"],"event":["start","die","destroy"]}'
+# One loop, so reconciliations never overlap: reconcile and report, then sleep $resync
+# seconds. The state is read afresh each time (stateless), so nothing that happens between
+# two rounds is lost. (Following the engine's event stream instead saved nothing: a round per
+# event backed up behind a burst of task starts, and tunnels were reported up to 30 s late.)
+# It runs in the background and the shell waits for it: `wait` returns on SIGTERM at once.
 (
-  reconcile
   while :; do
-    api GET /events -N -G --data-urlencode "filters=$events" --data-urlencode "until=$(($(date +%s) + resync))" |
-      while read -r _; do reconcile; done
     reconcile
     report
+    sleep "$resync"
   done
 ) &
 loop=$!

@@ -50,7 +50,9 @@ function findDocker(io: CliIO): string | undefined {
 async function docker(io: CliIO, cli: string, args: readonly string[], o: { input?: string; cwd?: string } = {}): Promise<Run> {
   const r = await execa(cli, args, { env: io.env, extendEnv: false, cwd: o.cwd ?? io.cwd, reject: false, ...(o.input !== undefined ? { input: o.input } : { stdin: 'ignore' }) });
   const text = (v: unknown) => (typeof v === 'string' ? v : '');
-  return { code: r.exitCode, stdout: text(r.stdout), stderr: text(r.stderr) || (r.failed && r.exitCode === undefined ? (r.shortMessage ?? '') : '') };
+  // execa strips the final newline; the output is passed on as lines.
+  const lines = (t: string) => (t === '' || t.endsWith('\n') ? t : `${t}\n`);
+  return { code: r.exitCode, stdout: lines(text(r.stdout)), stderr: lines(text(r.stderr) || (r.failed && r.exitCode === undefined ? (r.shortMessage ?? '') : '')) };
 }
 
 function failed(io: CliIO, args: readonly string[], r: Run): number {
