@@ -221,7 +221,7 @@ if (ENABLED) {
       assert.is(eth0('web'), addr, 'eth0 and its address stayed');
       assert.ok(await sendToHostPort(`port-after-${sidecar}-wg-restart`), 'the published port still answers');
       const ms = await until(`${from} → ${name} after restarting ${sidecar}-wg`, () => ping(from, name), 20_000);
-      console.error(`  engine tier: ${from} → ${name} works again ${(ms / 1000).toFixed(1)} s after \`podman restart\` of ${sidecar}-wg returned`);
+      console.error(`  engine tier: ${from} → ${name} works again ${(ms / 1000).toFixed(1)} s after \`${CLI} restart\` of ${sidecar}-wg returned`);
       const before = transfer(from).get(topo.get('api')!.publicKey)!;
       assert.ok(ping(from, name));
       const after = transfer(from).get(topo.get('api')!.publicKey)!;
@@ -249,6 +249,30 @@ if (ENABLED) {
     assert.is(statSync(join(state, 'master.key')).mode & 0o777, 0o600);
     for (const s of ['api', 'cache', 'db', 'web']) assert.ok(existsSync(join(state, PROJECT, `${s}.conf`)), `${s}.conf stays`);
   });
+
+  // Docker Engine runs healthchecks itself, so `depends_on: service_healthy` holds without
+  // wg-compose: the rendered stack is an ordinary compose file there (podman without systemd
+  // runs none, and a plain up waits forever: README, "podman without systemd").
+  if (CLI === 'docker') {
+    test('Docker Engine: a plain `docker-compose up -d` of `wg-compose render` output, with no help from wg-compose', async () => {
+      const stack = wgc('render');
+      assert.is(stack.status, 0, stack.stderr);
+      writeFileSync(join(dir, 'stack.yml'), stack.stdout);
+      const t = Date.now();
+      const up = run('docker-compose', ['-p', PROJECT, '-f', 'stack.yml', 'up', '-d'], { cwd: dir, env });
+      assert.is(up.status, 0, up.stderr);
+      // compose returned once every sidecar was healthy and every application started.
+      const ms = await until('web → backend after a plain up', () => ping('web', 'backend'), 30_000);
+      console.error(`  engine tier: plain docker-compose up -d returned after ${((Date.now() - t - ms) / 1000).toFixed(1)} s; web → backend ${(ms / 1000).toFixed(1)} s later`);
+      const before = transfer('web').get(topo.get('api')!.publicKey)!;
+      assert.ok(ping('web', 'backend'));
+      const after = transfer('web').get(topo.get('api')!.publicKey)!;
+      assert.ok(after.tx > before.tx && after.rx > before.rx, 'through the tunnel');
+      assert.not.ok(ping('web', topo.get('db')!.address), 'web is not linked to db');
+      const down = run('docker-compose', ['-p', PROJECT, '-f', 'stack.yml', 'down'], { cwd: dir, env });
+      assert.is(down.status, 0, down.stderr);
+    });
+  }
 }
 
 test.run();
