@@ -54,6 +54,9 @@ export const CODES = {
   WGC051: 'address outside the pool or in use',
   WGC052: 'listen port in use by another service',
   WGC053: 'invalid address pool',
+  WGC054: 'a service uses the secret wg-compose generates for another service\'s sidecar',
+  WGC055: 'a user secret file under the state directory',
+  WGC056: 'an extra_hosts entry shadows a link name',
   // state
   WGC060: 'master secret missing, unreadable or unsafe',
   WGC061: 'lockfile cannot be read',

@@ -25,6 +25,7 @@ import { checkLinks, linkedServices } from './model/check-links.js';
 import { viewOf, type ModelView } from './model/model.js';
 import { checkReplicas, expandReplicas, replicated } from './model/replicas.js';
 import { checkSwarm } from './model/check-swarm.js';
+import { checkLeastPrivilege } from './model/check-least-privilege.js';
 import { resolveSettings, SWARM_MTU, type Settings } from './model/settings.js';
 import { LOCKFILE_NAME, type Lockfile } from './state/lockfile.js';
 import type { Target } from './state/paths.js';
@@ -120,7 +121,7 @@ export function analyze(opts: ProjectOptions, envr: Environment): { analysis: An
   const written = viewOf(project.model, project.disabled);
   const linked = linkedServices(written);
   const target = opts.target ?? 'compose';
-  diagnostics.push(...checkLinks(written), ...checkReplicas(written, linked), ...(target === 'swarm' ? checkSwarm(written) : []));
+  diagnostics.push(...checkLinks(written), ...checkReplicas(written, linked), ...checkLeastPrivilege(written, linked), ...(target === 'swarm' ? checkSwarm(written) : []));
   const { settings: resolved, diagnostics: sd } = resolveSettings(written.settings);
   // On swarm the tunnels ride an overlay network (VXLAN, MTU 1450), so WireGuard's 80 bytes
   // leave 1370, unless the project says otherwise.

@@ -102,6 +102,21 @@ test('WGC046: a replica slot name that the project already uses', () => {
   assert.equal(found(r.diagnostics), ['error WGC046 8:3']);
 });
 
+test('WGC054: only its sidecar may use the secret wg-compose generates for a service (replica slots too)', () => {
+  const r = run('services:\n  a:\n    image: x\n    links: [b]\n  b:\n    image: x\n    scale: 2\n  c:\n    image: x\n    secrets: [b-wg-conf, {source: b-2-wg-conf}, {source: mine}]\n');
+  assert.equal(found(r.diagnostics), ['error WGC054 10:15', 'error WGC054 10:26']);
+});
+
+test('WGC055: a user secret file under a state directory', () => {
+  const r = run('services:\n  a:\n    image: x\nsecrets:\n  stolen:\n    file: ./.wg-compose/p/b.conf\n  fine:\n    file: ./secrets/x\n');
+  assert.equal(found(r.diagnostics), ['error WGC055 6:11']);
+});
+
+test('WGC056: an extra_hosts entry that shadows a link name, in any case, list or mapping', () => {
+  const r = run('services:\n  a:\n    image: x\n    links: ["db:Data"]\n    extra_hosts: ["DATA:203.0.113.9", "other:203.0.113.8"]\n  db:\n    image: x\n    links: [a]\n    extra_hosts: {A: 203.0.113.7}\n');
+  assert.equal(found(r.diagnostics).filter((d) => d.includes('WGC056')), ['error WGC056 5:19', 'error WGC056 9:22']);
+});
+
 test('WGC049: links in a cycle, also through depends_on', () => {
   const r = run('services:\n  a:\n    image: x\n    links: [b]\n  b:\n    image: x\n    depends_on: [c]\n  c:\n    image: x\n    links: [a]\n');
   assert.equal(found(r.diagnostics), ['error WGC049 10:13']);
