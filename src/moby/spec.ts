@@ -21,6 +21,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { isObject, type JsonObject } from '../load/located.js';
 import { viewOf } from '../model/model.js';
 import { renderWgQuick } from '../render/wg-quick.js';
+import { OPTIONS } from '../render/yaml-text.js';
 import type { Node, Secrets, Topology } from '../topology/topology.js';
 import { STOCK, USERDATA_KEY } from './images.js';
 import { hostsFile } from './hosts.js';
@@ -158,7 +159,7 @@ export function renderMoby(input: MobyInput): MobyOutput {
 function toYaml(spec: JsonObject, input: MobyInput, ifaceOf: ReadonlyMap<string, string>): string {
   // YAML 1.1 quoting: linuxkit reads the spec with Go's yaml.v2, where an unquoted `yes` in a
   // command is a boolean; quoting for 1.1 is also valid YAML 1.2.
-  const doc = new Document(spec, { version: '1.1', aliasDuplicateObjects: false });
+  const doc = new Document(spec, OPTIONS);
   doc.commentBefore =
     ` LinuxKit image spec rendered by wg-compose from ${input.sources.join(', ')} (project "${input.project}").\n` +
     ` Do not edit: change the input and run \`wg-compose moby\` again.\n` +

@@ -7,6 +7,7 @@
 // for byte, and to the value the library reads back, on generated trees.
 import { Schema } from 'yaml';
 import type { Json, JsonObject } from '../load/located.js';
+import { escapedDoubleQuoted, mustEscape } from './safe-string.js';
 import { single, whole } from './yaml-text.js';
 
 type Scalar = string | number | boolean | null;
@@ -86,6 +87,7 @@ export class BlockEmitter {
   /** How the library writes a scalar as a block value; undefined when that depends on where. */
   valueText(v: Scalar): string | undefined {
     if (typeof v === 'string') {
+      if (mustEscape(v)) return escapedDoubleQuoted(v);
       if (v.includes('\n') || DOCUMENT_MARKER.test(v)) return undefined;
       if (plainOk(v)) return v;
     }
@@ -98,6 +100,7 @@ export class BlockEmitter {
 
   /** How the library writes a mapping key (implicit, on one line); undefined when that depends on where. */
   keyText(k: string): string | undefined {
+    if (mustEscape(k) && k.length <= 1000) return escapedDoubleQuoted(k);
     if (k.includes('\n') || k.length > 1000 || DOCUMENT_MARKER.test(k)) return undefined;
     if (plainOk(k)) return k;
     return this.remember(`k\0${k}`, () => {

@@ -17,10 +17,12 @@ const special = fc.constantFrom(
   '---', '--- x', '...', '%YAML', '# c', 'a #b', 'a# b', 'a: b', 'a:b', ':a', 'a:', '-', '- a', '?', '? a', '[a]', '{a}', '*a', '&a', '!a', '|', '>', "'a'", '"a"',
   '@a', '`a', ',a', 'a,b', 'x ', ' x', 'a\nb', 'a\n', '\n', 'a\n\nb\n', '  lead\nx', 'tab\there', '\u0001', '\u007f', '\u0085', 'é', '😀', '<<', '=', 'a$b', '$$HOME',
   'service:web-wgns', 'web-wg-conf', 'a'.repeat(70), 'k'.repeat(1100),
+  // Every Unicode line break and the controls PyYAML reads as one or refuses (safe-string.ts).
+  '\u2028', '\u2029', 'x\u2028    privileged:\u2028      true', 'a\rb', 'a\r\nb', '\ufeffa', 'a\u000bb', 'a\u001bb', 'a\u00a0b', 'a\tb', ' \n', 'a\n \nb', '\ud800',
 );
 const scalar: fc.Arbitrary<Json> = fc.oneof(
   { weight: 4, arbitrary: special },
-  { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom('a', 'b', ' ', ':', '#', '-', '\n', '.', '1', "'", '"', '$', 'é') }) },
+  { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom('a', 'b', ' ', ':', '#', '-', '\n', '.', '1', "'", '"', '$', 'é', '\u2028', '\u0085', '\r', '\t', '\u0000') }) },
   { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.constant(-0)) },
   { weight: 1, arbitrary: fc.boolean() },
   { weight: 1, arbitrary: fc.constant(null) },
