@@ -67,6 +67,7 @@ export const CODES = {
   WGC065: 'state directory or key file tracked by git or not ignored',
   WGC066: 'secret file readable by others',
   WGC067: 'unsafe state path: a symbolic link, not a regular file or directory, or not yours alone',
+  WGC068: 'the lockfile is older than the keys this state directory made (a rollback), or the epoch record is unreadable',
   // moby: the LinuxKit image spec
   WGC070: 'compose feature not supported in the LinuxKit output',
   WGC071: 'service without an image is left out of the LinuxKit output',

@@ -9,8 +9,10 @@ import { readBounded } from '../system/bounded-read.js';
 import { diskReaderFor } from '../system/disk-reader.js';
 import type { ProjectOptions } from '../load/project-options.js';
 import { analyze, compile, lockfilePath, type Analysis, type Compiled } from '../pipeline.js';
-import { EMPTY_LOCK, parseLockfile, type Lockfile } from '../state/lockfile.js';
-import { loadMaster, readImportedKey } from '../state/store.js';
+import { EMPTY_LOCK, LOCKFILE_NAME, parseLockfile, type Lockfile } from '../state/lockfile.js';
+import { loadMaster, readEpochRecord, readImportedKey } from '../state/store.js';
+import { ALLOW_ROLLBACK_ENV, rolledBack, type EpochRecord } from '../state/epochs.js';
+import { epochsPath } from '../state/paths.js';
 import { masterKeySource, withImportedKeys, type KeyChanges, type KeySource } from '../topology/key-source.js';
 import { EXIT, type CliIO } from './io.js';
 import { report } from './report.js';
@@ -25,6 +27,8 @@ export interface Prepared {
   readonly keys: KeySource;
   /** The master secret file to create first, when there was none (see loadMaster). */
   readonly newMaster: { readonly path: string; readonly content: string } | undefined;
+  /** The epoch record as read (src/state/epochs.ts). */
+  readonly record: EpochRecord;
 }
 
 /** What `rotate` and `import` ask of a compile beyond what the lockfile says. */
@@ -74,12 +78,32 @@ export async function prepareAnalyzed(io: CliIO, analysis: Analysis, createState
   }
   report(io, master.warnings.map((w) => ({ code: 'WGC066' as const, severity: 'warning' as const, message: w })));
 
+  // A lockfile from before a rotation made here (restored from git, say) would bring the
+  // retired keys back: refused, unless the user says so (src/state/epochs.ts).
+  const record = readEpochRecord(analysis.project.projectDir, analysis.project.name);
+  if (record === 'invalid') {
+    report(io, [error('WGC068', `${epochsPath(analysis.project.projectDir, analysis.project.name)} is not an epoch record`, undefined, 'remove it: the next render writes it again from the lockfile')]);
+    return EXIT.input;
+  }
+  const older = rolledBack(previousLock, record);
+  if (older.length > 0 && io.env[ALLOW_ROLLBACK_ENV] !== '1') {
+    report(io, [
+      error(
+        'WGC068',
+        `${lockPath} is older than the keys made here: ${older.join(', ')}; using it would bring retired keys back into use`,
+        undefined,
+        `put the current lockfile back (git log -- ${LOCKFILE_NAME}), or set ${ALLOW_ROLLBACK_ENV}=1 to use this one anyway`,
+      ),
+    ]);
+    return EXIT.input;
+  }
+
   const imported = importedKeys(analysis, previousLock, changes);
   if (report(io, imported.diagnostics)) return EXIT.input;
   const keys = withImportedKeys(masterKeySource(master.secret, analysis.project.name), imported.keys);
-  const compiled = await compile(analysis, previousLock, keys, changes);
+  const compiled = await compile(analysis, previousLock, keys, { ...changes, floors: record });
   if (report(io, compiled.diagnostics)) return EXIT.input;
-  return { analysis, compiled, lockPath, previousLock, lockExisted, keys, newMaster: master.create };
+  return { analysis, compiled, lockPath, previousLock, lockExisted, keys, newMaster: master.create, record };
 }
 
 /**

@@ -42,7 +42,7 @@ export async function produce(io: CliIO, analysis: Analysis, req: ProduceRequest
     const p = await prepareAnalyzed(io, analysis, req.createState, req.changes);
     if (typeof p === 'number') return p;
     const { name } = analysis.project;
-    const base = statePlan({ projectDir: dir, project: name, lockPath: p.lockPath, lockExisted: p.lockExisted, master: p.newMaster, compiled: p.compiled });
+    const base = statePlan({ projectDir: dir, project: name, lockPath: p.lockPath, lockExisted: p.lockExisted, master: p.newMaster, compiled: p.compiled, record: p.record });
     const plan = req.extend ? req.extend(p, base) : base;
     return typeof plan === 'number' ? plan : { p, plan };
   };

@@ -41,6 +41,8 @@ export function applyPlan(plan: Plan): Applied {
   for (const k of plan.keys) if (writeFileAtomic(k.path, k.content, k.mode)) written.push(k.path);
   written.push(...writeFilesAtomic(plan.files));
   if (plan.commit && writeFileAtomic(plan.commit.path, plan.commit.content, plan.commit.mode)) written.push(plan.commit.path);
+  // Behind the lockfile, never ahead of it: a crash between the two only leaves it lagging.
+  if (plan.record && writeFileAtomic(plan.record.path, plan.record.content, plan.record.mode)) written.push(plan.record.path);
   const removed = plan.removals.flatMap((r) => removeFilesWhere(r.dir, r.matches));
   return { written, removed };
 }

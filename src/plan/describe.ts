@@ -25,6 +25,7 @@ export function describePlan(plan: Plan, cx: DescribeContext): string {
   for (const k of plan.keys) file('write', k);
   for (const f of plan.files) file('write', f);
   if (plan.commit) file('write', plan.commit);
+  if (plan.record) file('write', plan.record);
   for (const r of plan.removals) for (const p of cx.removes(r)) lines.push(`# remove ${cx.display(p)} (${r.what})`);
   const changes = lines.filter((l) => !l.startsWith('# keep')).length;
   lines.unshift(`# dry run: ${changes === 0 ? 'no state would change' : `${changes} state change${changes === 1 ? '' : 's'}`}; nothing is written`);

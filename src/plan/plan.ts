@@ -45,6 +45,8 @@ export interface Plan {
   readonly keys: readonly FileWrite[];
   readonly files: readonly FileWrite[];
   readonly commit: FileWrite | undefined;
+  /** The epoch record, right after the commit it follows (src/state/epochs.ts). */
+  readonly record?: FileWrite | undefined;
   readonly removals: readonly Removal[];
   readonly commands: readonly Argv[];
 }
@@ -59,6 +61,7 @@ export function makePlan(p: Partial<Plan> & { readonly projectDir: string }): Pl
     keys: p.keys ?? [],
     files: p.files ?? [],
     commit: p.commit,
+    record: p.record,
     removals: p.removals ?? [],
     commands: p.commands ?? [],
   };

@@ -5,7 +5,8 @@
 import { basename, dirname, join } from 'node:path';
 import type { Compiled } from '../pipeline.js';
 import { serializeLockfile } from '../state/lockfile.js';
-import { configDir, configDirFor, configFileName, importedDir, isImportedKeyOf, stateDir } from '../state/paths.js';
+import { advanceRecord, EMPTY_RECORD, serializeEpochRecord, type EpochRecord } from '../state/epochs.js';
+import { configDir, configDirFor, configFileName, epochsPath, importedDir, isImportedKeyOf, stateDir } from '../state/paths.js';
 import { makePlan, type Plan, type Removal } from './plan.js';
 
 export interface StatePlanInput {
@@ -17,6 +18,8 @@ export interface StatePlanInput {
   /** The master secret to create first, when there was none. */
   readonly master: { readonly path: string; readonly content: string } | undefined;
   readonly compiled: Pick<Compiled, 'configs' | 'lock' | 'topology' | 'target'>;
+  /** The epoch record as read (src/state/epochs.ts); the plan writes it advanced past the new lockfile. */
+  readonly record?: EpochRecord;
 }
 
 export function statePlan(i: StatePlanInput): Plan {
@@ -35,6 +38,7 @@ export function statePlan(i: StatePlanInput): Plan {
     master: i.master && { ...i.master, mode: 0o600, what: 'master secret' },
     files,
     commit,
+    record: commit && { path: epochsPath(i.projectDir, i.project), content: serializeEpochRecord(advanceRecord(i.record ?? EMPTY_RECORD, i.compiled.lock)), mode: 0o600, what: 'epoch record (no lockfile older than it is used)' },
     removals: [{ dir, what: 'wg-quick configs of services no longer linked', matches: (f) => f.endsWith('.conf') && !keep.has(f) }],
   });
 }

@@ -84,6 +84,9 @@ export function isImportedKeyOf(service: string, name: string): boolean {
 export const STACK_FILE = 'stack.yml';
 export const stackPath = (projectDir: string, project: string): string => join(configDir(projectDir, project), STACK_FILE);
 
+/** The highest epochs this state directory has committed (src/state/epochs.ts). */
+export const epochsPath = (projectDir: string, project: string): string => join(configDir(projectDir, project), 'epochs.json');
+
 /** The WireGuard configs of a LinuxKit node, as LinuxKit user data (`wg-compose moby`). */
 export const USERDATA_FILE = 'linuxkit-userdata.json';
 export const userdataPath = (projectDir: string, project: string): string => join(configDir(projectDir, project), USERDATA_FILE);

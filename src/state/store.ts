@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { lstatSync, readFileSync, type Stats } from 'node:fs';
 import { readRegularFile } from './files.js';
-import { configDir, importedDir, importedKeyPath, MASTER_ENV, masterPath, stateDir } from './paths.js';
+import { EMPTY_RECORD, parseEpochRecord, type EpochRecord } from './epochs.js';
+import { configDir, epochsPath, importedDir, importedKeyPath, MASTER_ENV, masterPath, stateDir } from './paths.js';
 import { distrust, untrustedDir, untrustedNamedMaster } from './trust.js';
 
 export type MasterResult =
@@ -72,6 +73,13 @@ export function loadMaster(projectDir: string, project: string, env: Readonly<Re
 }
 
 /** Reads the imported key with this public key, never through a symlink; undefined when absent. */
+/** The epoch record (src/state/epochs.ts): empty when there is none, 'invalid' when it is not one. */
+export function readEpochRecord(projectDir: string, project: string): EpochRecord | 'invalid' {
+  const read = readRegularFile(epochsPath(projectDir, project), 'the epoch record');
+  if (!read) return EMPTY_RECORD;
+  return parseEpochRecord(read.text) ?? 'invalid';
+}
+
 export function readImportedKey(
   projectDir: string,
   project: string,

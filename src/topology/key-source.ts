@@ -55,6 +55,11 @@ export interface KeyChanges {
   readonly rotateServices?: ReadonlySet<string>;
   /** Pairs (`a:b`, a < b) whose preshared key moves to the next epoch. */
   readonly rotateLinks?: ReadonlySet<string>;
+  /**
+   * The highest epochs the state directory has committed (src/state/epochs.ts): where the
+   * lockfile has no entry (a service or link that comes back), counting starts there, not at 0.
+   */
+  readonly floors?: { readonly services: ReadonlyMap<string, number>; readonly links: ReadonlyMap<string, number> };
 }
 
 /**
@@ -101,7 +106,7 @@ export function serviceKeys(
   let x25519Count = 0;
   for (const s of linked) {
     const locked = lock.services.get(s);
-    const epoch = (locked?.epoch ?? 0) + (changes.rotateServices?.has(s) ? 1 : 0);
+    const epoch = (locked?.epoch ?? changes.floors?.services.get(s) ?? 0) + (changes.rotateServices?.has(s) ? 1 : 0);
     const priv = keys.privateKey(s, epoch);
     const isImported = keys.isImported?.(s, epoch) ?? false;
     epochs.set(s, epoch);

@@ -89,7 +89,7 @@ export function buildTopology(
   const peersOf = new Map<string, string[]>();
   for (const k of [...pairs].sort()) {
     const [a, b] = k.split(':') as [string, string];
-    const epoch = (lock.links.get(k)?.epoch ?? 0) + (changes.rotateLinks?.has(k) ? 1 : 0);
+    const epoch = (lock.links.get(k)?.epoch ?? changes.floors?.links.get(k) ?? 0) + (changes.rotateLinks?.has(k) ? 1 : 0);
     links.set(k, { epoch });
     presharedKeys.set(k, toBase64(keys.presharedKey(a, b, epoch)));
     if (allocations.has(a) && allocations.has(b)) {

@@ -56,7 +56,7 @@ test('rotate SERVICE: its key and the configs carrying it change, nothing else',
   assert.is(r.stdout, '');
   assert.match(r.stderr, /rotated the key of "api": epoch 0 → 1/);
   // api's own config and each peer's (they carry its public key); db, cache, web all peer with api.
-  assert.equal(changed(before, snapshot(dir)), ['.wg-compose/keys/api.conf', '.wg-compose/keys/cache.conf', '.wg-compose/keys/db.conf', '.wg-compose/keys/web.conf', 'wg-compose.lock']);
+  assert.equal(changed(before, snapshot(dir)), ['.wg-compose/keys/api.conf', '.wg-compose/keys/cache.conf', '.wg-compose/keys/db.conf', '.wg-compose/keys/epochs.json', '.wg-compose/keys/web.conf', 'wg-compose.lock']);
   const lock1 = readLock(join(dir, 'wg-compose.lock'))!;
   for (const [name, s] of lock1.services) {
     const old = lock0.services.get(name)!;
@@ -94,7 +94,7 @@ test('rotate A:B: that pair\'s preshared key moves on, in its two configs only',
   const r = await runCli(['rotate', 'db:api'], { cwd: dir, env });
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stderr, /rotated the preshared key of api:db: epoch 0 → 1/);
-  assert.equal(changed(before, snapshot(dir)), ['.wg-compose/keys/api.conf', '.wg-compose/keys/db.conf', 'wg-compose.lock']);
+  assert.equal(changed(before, snapshot(dir)), ['.wg-compose/keys/api.conf', '.wg-compose/keys/db.conf', '.wg-compose/keys/epochs.json', 'wg-compose.lock']);
   const lock = readLock(join(dir, 'wg-compose.lock'))!;
   assert.is(lock.links.get('api:db')!.epoch, 1);
   assert.is(lock.links.get('api:cache')!.epoch, 0);

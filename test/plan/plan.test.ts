@@ -36,11 +36,12 @@ test('render --dry-run on a fresh project: the plan in commit order, no key, no 
   assert.is(r.code, 0, r.stderr);
   assert.is(
     r.stdout,
-    '# dry run: 4 state changes; nothing is written\n' +
+    '# dry run: 5 state changes; nothing is written\n' +
       '# create .wg-compose/master.key (0600) master secret\n' +
       '# write  .wg-compose/demo/api.conf (0600) wg-quick config of api\n' +
       '# write  .wg-compose/demo/web.conf (0600) wg-quick config of web\n' +
-      '# write  wg-compose.lock (0644) lockfile (public: commit it)\n',
+      '# write  wg-compose.lock (0644) lockfile (public: commit it)\n' +
+      '# write  .wg-compose/demo/epochs.json (0600) epoch record (no lockfile older than it is used)\n',
   );
   assert.not.ok(existsSync(join(dir, '.wg-compose')), 'no state directory, no lock taken');
   assert.not.ok(existsSync(join(dir, 'wg-compose.lock')));
@@ -80,7 +81,7 @@ test('every writing command takes --dry-run: rotate, import, moby, up and down p
     [['rotate', '--dry-run', 'api:web'], /# write  wg-compose\.lock \(0644\)/],
     [['import', 'api', '--private-key-file', 'k.key', '--dry-run'], /# write  \.wg-compose\/demo\/imported\/api\.[0-9a-f]{16}\.key \(0600\) imported private key of api\n/],
     [['moby', '--stock', '--dry-run'], /# write  \.wg-compose\/demo\/linuxkit-userdata\.json \(0600\) LinuxKit user data/],
-    [['up', '--dry-run', '--engine', 'docker-compose'], /# write  \.wg-compose\/demo\/stack\.yml \(0600\) the stack the engine runs\n[^\n]*\ndocker-compose -p demo /],
+    [['up', '--dry-run', '--engine', 'docker-compose'], /# write  \.wg-compose\/demo\/stack\.yml \(0600\) the stack the engine runs\n(?:# [^\n]*\n)*docker-compose -p demo /],
     [['down', '--dry-run', '--engine', 'docker-compose'], /# write  \.wg-compose\/demo\/stack\.yml \(0600\)[^\n]*\ndocker-compose -p demo [^\n]* rm --stop --force /],
   ];
   for (const [args, shape] of runs) {

@@ -74,12 +74,13 @@ test('--dry-run prints the plan (files, modes, the exact commands) and writes no
   assert.is(r.code, 0, r.stderr);
   assert.is(
     r.stdout,
-    '# dry run: 5 state changes; nothing is written\n' +
+    '# dry run: 6 state changes; nothing is written\n' +
       '# create .wg-compose/master.key (0600) master secret\n' +
       '# write  .wg-compose/demo/api.conf (0600) wg-quick config of api\n' +
       '# write  .wg-compose/demo/web.conf (0600) wg-quick config of web\n' +
       '# write  .wg-compose/demo/stack.yml (0600) the stack the engine runs\n' +
       '# write  wg-compose.lock (0644) lockfile (public: commit it)\n' +
+      '# write  .wg-compose/demo/epochs.json (0600) epoch record (no lockfile older than it is used)\n' +
       `docker-compose -p demo --project-directory ${dir} -f ${dir}/.wg-compose/demo/stack.yml --profile dbg up -d --build --no-recreate 'it'\\''s'\n` +
       '# then waits up to 30 s for the tunnels of: api, web\n',
   );
