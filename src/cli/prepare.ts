@@ -8,7 +8,7 @@ import { MAX_FILE_BYTES } from '../load/io.js';
 import { readBounded } from '../system/bounded-read.js';
 import { diskReaderFor } from '../system/disk-reader.js';
 import type { ProjectOptions } from '../load/project-options.js';
-import { analyze, compile, lockfilePath, type Analysis, type Compiled } from '../pipeline.js';
+import { analyze, compile, lockfileOwner, lockfilePath, type Analysis, type Compiled } from '../pipeline.js';
 import { EMPTY_LOCK, LOCKFILE_NAME, parseLockfile, type Lockfile } from '../state/lockfile.js';
 import { loadMaster, readEpochRecord, readImportedKey } from '../state/store.js';
 import { ALLOW_ROLLBACK_ENV, rolledBack, type EpochRecord } from '../state/epochs.js';
@@ -55,7 +55,7 @@ export function analyzeProject(io: CliIO, opts: ProjectOptions): Analysis | numb
  * lock before reading the state).
  */
 export async function prepareAnalyzed(io: CliIO, analysis: Analysis, createState: boolean, changes: PrepareChanges = {}): Promise<Prepared | number> {
-  const lockPath = lockfilePath(analysis.project);
+  const lockPath = lockfilePath(analysis.project, sharedOwner(analysis, io));
   let previousLock = EMPTY_LOCK;
   // Bounded, a regular file, never a state file: a lockfile linked to the master must not
   // have its first bytes quoted by a JSON error (src/system/bounded-read.ts).
@@ -104,6 +104,12 @@ export async function prepareAnalyzed(io: CliIO, analysis: Analysis, createState
   const compiled = await compile(analysis, previousLock, keys, { ...changes, floors: record });
   if (report(io, compiled.diagnostics)) return EXIT.input;
   return { analysis, compiled, lockPath, previousLock, lockExisted, keys, newMaster: master.create, record };
+}
+
+/** Who `wg-compose.lock` beside the compose file belongs to (see lockfilePath). */
+export function sharedOwner(analysis: Analysis, io: CliIO): string | undefined {
+  const read = readBounded(lockfilePath(analysis.project), MAX_FILE_BYTES, io.env);
+  return read.ok ? lockfileOwner(read.text) : undefined;
 }
 
 /**

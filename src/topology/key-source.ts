@@ -60,6 +60,8 @@ export interface KeyChanges {
    * lockfile has no entry (a service or link that comes back), counting starts there, not at 0.
    */
   readonly floors?: { readonly services: ReadonlyMap<string, number>; readonly links: ReadonlyMap<string, number> };
+  /** Services whose key is being imported now: a key other than the lockfile's is the point. */
+  readonly imports?: ReadonlyMap<string, unknown>;
 }
 
 /**
@@ -120,7 +122,7 @@ export function serviceKeys(
     x25519Count++;
     publicKeys.set(s, toBase64(x25519(priv)));
     // A key that should be the one the lockfile records (same epoch, same kind) but is not.
-    if (locked?.publicKey && locked.epoch === epoch && (locked.imported === true) === isImported && locked.publicKey !== publicKeys.get(s)) changed.push(s);
+    if (locked?.publicKey && locked.epoch === epoch && (locked.imported === true) === isImported && locked.publicKey !== publicKeys.get(s) && !changes.imports?.has(s)) changed.push(s);
   }
   if (changed.length > 0) {
     // Same epoch, other key: the master secret is not the one the lockfile was made with

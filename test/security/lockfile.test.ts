@@ -2,7 +2,7 @@
 // anyone with push access can edit. Every field is checked for type and range before use; a
 // value render would never write is refused (WGC061) naming the field, never its content, so
 // no raw line reaches a [Peer] and no control character reaches the terminal.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -70,6 +70,30 @@ test('a JSON error names its position, not the text at it', () => {
   assert.is(diagnostics[0]!.message, 'lockfile is not valid JSON');
   assert.is(diagnostics[0]!.pos?.line, 3);
   assert.not.match(JSON.stringify(diagnostics), 'SECRET');
+});
+
+
+test('two projects from one directory (-p a, -p b) keep a lockfile each: no flip, no false "edited" warning', async () => {
+  const dir = project({ 'compose.yaml': COMPOSE.replace('name: p\n', '') });
+  for (const p of ['a', 'b', 'a', 'b']) {
+    const r = await runCli(['render', '-p', p], { cwd: dir });
+    assert.is(r.code, 0, r.stderr);
+    assert.not.match(r.stderr, 'WGC062', `render -p ${p}`);
+  }
+  // The first keeps wg-compose.lock (a single project's never moves); the second gets its own.
+  assert.is(JSON.parse(readFileSync(join(dir, 'wg-compose.lock'), 'utf8')).project, 'a');
+  assert.is(JSON.parse(readFileSync(join(dir, 'wg-compose.b.lock'), 'utf8')).project, 'b');
+  assert.not.ok(existsSync(join(dir, 'wg-compose.a.lock')));
+});
+
+test('importing a second key for the same service is no "edited lockfile"', async () => {
+  const dir = project({ 'compose.yaml': COMPOSE, 'k1': 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n', 'k2': 'QH8z5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n' });
+  assert.is((await runCli(['render'], { cwd: dir })).code, 0);
+  for (const k of ['k1', 'k2']) {
+    const r = await runCli(['import', 'api', '--private-key-file', k], { cwd: dir });
+    assert.is(r.code, 0, r.stderr);
+    assert.not.match(r.stderr, 'WGC062', k);
+  }
 });
 
 test.run();
