@@ -126,6 +126,32 @@ test('fuzz: random links, aliases and names (missing targets, self links, cycles
   );
 });
 
+/** Strings drawn from every Unicode line break and the controls YAML readers trip on. */
+const breaks = fc.string({ unit: fc.constantFrom('a', ' ', ':', '-', '#', '\n', '\u2028', '\u2029', '\u0085', '\r', '\t', '\u0000', '\u001b', '\u000b', '\ufeff', '\u00a0'), maxLength: 24 });
+/** Files that are not regular files, or never end, or cannot be read. */
+const SPECIAL_FILES = ['/dev/zero', '/dev/urandom', '/dev/null', '/dev/full', '/proc/self/status', '/proc/self/mem', '/', '.'];
+
+test('fuzz: devices and special files wherever a file is named; every line break and control in strings', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom('env_file', 'extends', 'secret', 'none'), fc.constantFrom(...SPECIAL_FILES), breaks, breaks, async (where, file, label, key) => {
+      const api: Record<string, unknown> = { image: 'api', links: ['db'], labels: { l: label }, environment: { [`K${key}`]: label } };
+      const model: Record<string, unknown> = { services: { api, db: { image: 'db' } } };
+      if (where === 'env_file') api['env_file'] = [file];
+      if (where === 'extends') (model['services'] as Record<string, unknown>)['x'] = { extends: { file, service: 'x' } };
+      if (where === 'secret') {
+        model['secrets'] = { s: { file } };
+        api['secrets'] = ['s'];
+      }
+      await renderChecked('devices and line breaks', { 'compose.yaml': stringify(model) ?? '' }, undefined, (stack) => {
+        // What rendered means what was written: the label comes back exactly.
+        const s = stack as { services: Record<string, { labels?: Record<string, unknown> }> };
+        assert.is(s.services['api']?.labels?.['l'], label);
+      });
+    }),
+    fuzzOptions(40),
+  );
+});
+
 test('fuzz: case counts', () => {
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   process.stderr.write(`\n  fuzz${LONG ? ' (long)' : ''}: ${[...counts].map(([k, v]) => `${k} ${v}`).join(', ')}; ${total} cases\n`);

@@ -24,7 +24,7 @@ const PROTOTYPE = Object.getOwnPropertyNames(Object.prototype).sort().join(',');
 export const counts = new Map<string, number>();
 
 /** Renders `files` in a fresh directory and checks everything that must hold; returns the exit code. */
-export async function renderChecked(name: string, files: Record<string, string>, args: string[] = ['render', '-p', 'fuzz']): Promise<number> {
+export async function renderChecked(name: string, files: Record<string, string>, args: string[] = ['render', '-p', 'fuzz'], rendered?: (stack: unknown) => void): Promise<number> {
   counts.set(name, (counts.get(name) ?? 0) + 1);
   const dir = mkdtempSync(join(tmpdir(), 'wgc-fuzz-'));
   try {
@@ -44,8 +44,9 @@ export async function renderChecked(name: string, files: Record<string, string>,
     // No partial state: complete and consistent, or none (a master alone, on errors after it).
     assert.equal(stateProblems(dir, 'fuzz', { lockCommitted: r.code === 0 }), []);
     if (r.code === 0) {
-      parse(r.stdout); // the stack is YAML
+      const stack: unknown = parse(r.stdout); // the stack is YAML
       assert.ok(r.stdout.length > 0);
+      rendered?.(stack);
     } else {
       assert.is(r.stdout, '', 'output on an error');
       assert.not.ok(existsSync(join(dir, 'wg-compose.lock')), 'a lockfile from a failed render');
