@@ -13,6 +13,7 @@ import { memoryReader } from '../../src/load/io.js';
 import { analyze, compile } from '../../src/pipeline.js';
 import { EMPTY_LOCK } from '../../src/state/lockfile.js';
 import { masterKeySource } from '../../src/topology/key-source.js';
+import { project, runCli } from '../helpers/cli.js';
 
 const CODES = [
   ...Array.from({ length: 0x20 }, (_, i) => i),
@@ -51,6 +52,17 @@ test('every control character and Unicode line break round-trips through the yam
   if (py.error) throw new Error(`python3 with PyYAML is required for this test: ${py.error.message}`);
   assert.is(py.status, 0, py.stderr);
   check(JSON.parse(py.stdout) as Record<string, unknown>, 'PyYAML');
+});
+
+test('the LinuxKit spec too: an environment value with line breaks stays one value (moby)', async () => {
+  const dir = project({ 'compose.yaml': `services:\n  app:\n    image: alpine\n    environment:\n      E: ${q('x\u2028  privileged:\u2028    true\u0085y')}\n    links: [db]\n  db:\n    image: db\n` });
+  const r = await runCli(['moby', '--stock'], { cwd: dir });
+  assert.is(r.code, 0, r.stderr);
+  const py = spawnSync('python3', ['-c', 'import json, sys, yaml; print(json.dumps([s for s in yaml.safe_load(sys.stdin.read())["services"] if s["name"] == "app"][0]))'], { input: r.stdout, encoding: 'utf8' });
+  assert.is(py.status, 0, py.stderr);
+  const app = JSON.parse(py.stdout) as { env?: string[]; capabilities?: unknown; privileged?: unknown };
+  assert.ok(app.env?.includes('E=x\u2028  privileged:\u2028    true\u0085y'), JSON.stringify(app.env));
+  assert.is(app.privileged, undefined);
 });
 
 test.run();
