@@ -16,6 +16,8 @@ export interface CheckOptions {
   readonly profiles: readonly string[];
   /** A missing lockfile is an error, as `npm ci` and `cargo --locked` treat theirs. */
   readonly locked: boolean;
+  /** swarm: also what docker stack deploy leaves out or ignores (WGC110, WGC111). */
+  readonly target?: 'compose' | 'swarm';
 }
 
 export interface CheckResult {
@@ -58,7 +60,7 @@ function checkProject(t: Target, envr: CheckEnvironment, opts: CheckOptions): { 
   const place = (ds: readonly Diagnostic[]): Diagnostic[] => ds.map((d) => (d.pos ? d : { ...d, pos: { file: first, line: 1, col: 1 } }));
   const subject = (holdsKeys: boolean): GitSubject => ({ projectDir, composeFile: first, holdsKeys: holdsKeys || envr.reader.kind(stateDir(projectDir)) !== 'missing' });
 
-  const { analysis, diagnostics } = analyze({ files: t.files, envFiles: [], profiles: opts.profiles }, envr);
+  const { analysis, diagnostics } = analyze({ files: t.files, envFiles: [], profiles: opts.profiles, target: opts.target ?? 'compose' }, envr);
   if (!analysis) return { diagnostics: place(diagnostics), subject: subject(false) };
 
   const lockPath = lockfilePath(analysis.project);

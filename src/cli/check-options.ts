@@ -10,6 +10,8 @@ export interface CheckCliOptions {
   readonly strict: boolean;
   readonly locked: boolean;
   readonly profiles: readonly string[];
+  /** Also what cannot work where the stack runs (src/model/check-swarm.ts for swarm). */
+  readonly target: 'compose' | 'swarm';
 }
 
 export interface CheckOptionDecl {
@@ -23,11 +25,12 @@ export interface CheckOptionDecl {
 }
 
 /** Keyed by the name both parsers give the value (commander camel-cases; these are single words). */
-export const CHECK_OPTIONS: Readonly<Record<'format' | 'strict' | 'locked' | 'profile', CheckOptionDecl>> = {
+export const CHECK_OPTIONS: Readonly<Record<'format' | 'strict' | 'locked' | 'profile' | 'target', CheckOptionDecl>> = {
   format: { flags: '--format <format>', help: 'text on stderr, or a report on stdout', type: 'string', choices: CHECK_FORMATS, default: 'text' },
   strict: { flags: '--strict', help: 'warnings fail the check too', type: 'boolean' },
   locked: { flags: '--locked', help: 'a project with links but no wg-compose.lock is an error, not a note', type: 'boolean' },
   profile: { flags: '--profile <name>', help: 'enable services of a profile; repeatable, * for all (env COMPOSE_PROFILES)', type: 'string', multiple: true, default: [] },
+  target: { flags: '--target <target>', help: 'swarm: also report what docker stack deploy leaves out or ignores', type: 'string', choices: ['compose', 'swarm'], default: 'compose' },
 };
 
 /** The options from either parser's values (absent booleans are false). */
@@ -37,5 +40,6 @@ export function checkCliOptions(values: Readonly<Record<string, unknown>>): Chec
     strict: values['strict'] === true,
     locked: values['locked'] === true,
     profiles: (values['profile'] as string[] | undefined) ?? [],
+    target: values['target'] === 'swarm' ? 'swarm' : 'compose',
   };
 }

@@ -21,7 +21,7 @@ export function runCheck(io: CliIO, paths: readonly string[], o: CheckCliOptions
     for (const m of found.missing) io.stderr(`wg-compose check: no such file or directory: ${m}\n`);
     return EXIT.usage;
   }
-  const result = runChecks(found.targets, envr, { profiles: o.profiles, locked: o.locked }, found.stateOwners);
+  const result = runChecks(found.targets, envr, { profiles: o.profiles, locked: o.locked, target: o.target }, found.stateOwners);
   const ds = sortDiagnostics(dedupe([...found.diagnostics, ...result.diagnostics]));
   const display = (f: string) => displayPath(io.cwd, f);
 

@@ -122,7 +122,7 @@ test('the bundle gives the same reports as the modules it was made from', async 
     const viaBundle = await runCli(['check', '--format', format, 'cases', 'examples'], { cwd: dir });
     let stdout = '';
     let stderr = '';
-    const code = runCheck({ stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env: {}, cwd: dir }, ['cases', 'examples'], { format, strict: false, locked: false, profiles: [] });
+    const code = runCheck({ stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env: {}, cwd: dir }, ['cases', 'examples'], { format, strict: false, locked: false, profiles: [], target: 'compose' });
     assert.equal({ code: viaBundle.code, stdout: viaBundle.stdout, stderr: viaBundle.stderr }, { code, stdout, stderr }, format);
   }
 });

@@ -13,6 +13,7 @@ import { memoryReader } from '../../src/load/io.js';
 import { analyze, compile, type Compiled } from '../../src/pipeline.js';
 import { EMPTY_LOCK, type Lockfile } from '../../src/state/lockfile.js';
 import { masterKeySource, type KeyChanges } from '../../src/topology/key-source.js';
+import { project, runCli } from '../helpers/cli.js';
 
 type Svc = Record<string, unknown> & { labels?: Record<string, string>; secrets?: unknown[]; extra_hosts?: string[] };
 interface Stack {
@@ -134,6 +135,16 @@ services:
   const web = (parse(c.stack) as Stack).services['web']!;
   assert.not.ok('pull_policy' in web);
   assert.ok('restart' in web && 'depends_on' in web, 'kept: docker/cli ignores them itself');
+});
+
+test('check --target swarm: the same reports at their lines, as a pre-commit check; without it, none', async () => {
+  const dir = project({ 'compose.yaml': 'services:\n  web:\n    image: web:1\n    links: [api]\n    restart: always\n  api:\n    image: api:1\n    pull_policy: always\n' });
+  const r = await runCli(['check', '--target', 'swarm', '--strict'], { cwd: dir });
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, 'compose.yaml:5:5: warning WGC111: "restart" of service "web" is ignored by swarm');
+  assert.match(r.stderr, 'compose.yaml:8:5: warning WGC110: "pull_policy" of service "api"');
+  const plain = await runCli(['check', '--strict'], { cwd: dir });
+  assert.not.match(plain.stderr, /WGC11[01]/);
 });
 
 test('docker/cli\'s stack loader accepts the stack (docker stack config)', async () => {
