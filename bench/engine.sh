@@ -37,10 +37,10 @@ wg=() plain=() again=()
 for r in $(seq 1 "$RUNS"); do
   cd "$work/wg"
   t0="$(now)"
-  node "$root/bin/wg-compose.js" up -p bew 2>"$work/up.log" || { cat "$work/up.log" >&2; exit 1; }
+  node "$root/bin/wg-compose.js" up -d -p bew 2>"$work/up.log" || { cat "$work/up.log" >&2; exit 1; }
   wg+=("$(dt "$t0" "$(now)")")
   t0="$(now)"
-  node "$root/bin/wg-compose.js" up -p bew 2>/dev/null
+  node "$root/bin/wg-compose.js" up -d -p bew 2>/dev/null
   again+=("$(dt "$t0" "$(now)")")
   node "$root/bin/wg-compose.js" down -p bew >/dev/null 2>&1
   cd "$work/plain"

@@ -57,7 +57,7 @@ interface EngineValues extends WithProject {
   readonly dryRun?: boolean;
 }
 
-export const up = defineCommand<EngineValues & { readonly build?: boolean; readonly timeout: number }>({
+export const up = defineCommand<EngineValues & { readonly build?: boolean; readonly timeout: number; readonly detach?: boolean }>({
   name: 'up',
   summary: 'render, run the compose engine with the stack, and wait until every tunnel is ready',
   description:
@@ -67,6 +67,8 @@ export const up = defineCommand<EngineValues & { readonly build?: boolean; reado
     'then wait until every sidecar has configured its interface and shaken hands\n' +
     'with each peer that is up. ENGINE: --engine, else WG_COMPOSE_ENGINE, else the\n' +
     'first there of docker compose, docker-compose, podman compose, podman-compose.\n' +
+    'Then, as compose does, it stays attached to the project\'s logs until Ctrl-C,\n' +
+    'which stops the containers; with -d it returns once the tunnels are ready.\n' +
     "Arguments after -- go to the engine's up. The engine's output and the progress\n" +
     'go to stderr. Exit 3 when the engine fails or a tunnel is not ready in time.',
   arguments: [new Argument('[args...]', "after --: arguments for the engine's up (e.g. -- --no-recreate web)")],
@@ -75,10 +77,19 @@ export const up = defineCommand<EngineValues & { readonly build?: boolean; reado
     new Option('--build', "build the services' images before starting them (the engine's up --build)"),
     dryRunOption('print the exact commands; write and run nothing'),
     new Option('--timeout <seconds>', 'how long to wait for the tunnels once the first sidecar exists').argParser(positiveSeconds).default(120),
+    new Option('-d, --detach', 'return once every tunnel is ready, leaving the project running (else: follow its logs until Ctrl-C)'),
   ],
   project: true,
   run: async (io, o) =>
-    (await import('./up.js')).runUp(io, { project: o.project, engine: o.engine, build: o.build === true, dryRun: o.dryRun === true, timeout: o.timeout, extra: o.args }),
+    (await import('./up.js')).runUp(io, {
+      project: o.project,
+      engine: o.engine,
+      build: o.build === true,
+      dryRun: o.dryRun === true,
+      timeout: o.timeout,
+      extra: o.args,
+      detach: o.detach === true,
+    }),
 });
 
 export const down = defineCommand<EngineValues>({

@@ -6,7 +6,7 @@ import type { ProjectOptions } from '../load/project-options.js';
 import { extendPlan } from '../plan/plan.js';
 import { stackPath } from '../state/paths.js';
 import type { Topology } from '../topology/topology.js';
-import { upCommand } from '../engine/commands.js';
+import { logsCommand, stopCommand, upCommand } from '../engine/commands.js';
 import { shellQuote } from '../system/shell-quote.js';
 import type { Argv } from '../engine/detect.js';
 import { startEngine, type EngineResult, type EngineRun } from '../engine/run.js';
@@ -29,6 +29,8 @@ export interface UpOptions {
   readonly timeout: number;
   /** Arguments after `--`, for the engine's `up`. */
   readonly extra: readonly string[];
+  /** Return once the tunnels are ready; otherwise follow the logs until Ctrl-C, then stop. */
+  readonly detach?: boolean;
 }
 
 /** How often the sidecars are looked at while waiting. */
@@ -45,7 +47,8 @@ export async function runUp(io: CliIO, o: UpOptions): Promise<number> {
   if (typeof analysis === 'number') return analysis;
   const { name, projectDir } = analysis.project;
   const stackFile = stackPath(projectDir, name);
-  const argv = upCommand(targetOf(engine.argv, name, projectDir, stackFile, analysis.project.profiles), { build: o.build, extra: o.extra });
+  const target = targetOf(engine.argv, name, projectDir, stackFile, analysis.project.profiles);
+  const argv = upCommand(target, { build: o.build, extra: o.extra });
 
   // The state as `render` writes it, and the stack the engine runs, in one plan under the same
   // lock; the engine runs after it is released (it reads only files that are complete by then).
@@ -54,7 +57,9 @@ export async function runUp(io: CliIO, o: UpOptions): Promise<number> {
     createState: true,
     dryRun: o.dryRun,
     extend: (p, plan) => extendPlan(plan, { files: [{ path: stackFile, content: p.compiled.stack, mode: 0o600, what: 'the stack the engine runs' }], commands: [argv] }),
-    dryRunNote: () => (analysis.linked.length > 0 ? `# then waits up to ${o.timeout} s for the tunnels of: ${[...analysis.linked].sort().join(', ')}\n` : ''),
+    dryRunNote: () =>
+      (analysis.linked.length > 0 ? `# then waits up to ${o.timeout} s for the tunnels of: ${[...analysis.linked].sort().join(', ')}\n` : '') +
+      (o.detach === true ? '' : `# then follows the logs until Ctrl-C, which stops the project:\n${shellQuote(logsCommand(target))}\n${shellQuote(stopCommand(target))}\n`),
   });
   if (typeof done === 'number') return done;
   const { compiled } = done.p;
@@ -89,9 +94,38 @@ export async function runUp(io: CliIO, o: UpOptions): Promise<number> {
         hint: 'the engine started the project; `docker-compose ps` shows the sidecars (NAME-wg) and their health',
       });
     }
-    return EXIT.ok;
+    return o.detach === true ? EXIT.ok : attach(io, target);
   }
-  return waitForTunnels(io, o, rt, compiled.topology, analysis.settings.iface, run, argv, progress, started);
+  const ready = await waitForTunnels(io, o, rt, compiled.topology, analysis.settings.iface, run, argv, progress, started);
+  return ready !== EXIT.ok || o.detach === true ? ready : attach(io, target);
+}
+
+/**
+ * The foreground, as `docker compose up` without -d: the project's logs until Ctrl-C (or
+ * SIGTERM), then its containers stopped (kept, as compose keeps them; `wg-compose down`
+ * removes them). Exit 130 after an interrupt; 0 when the logs end because every container did.
+ */
+async function attach(io: CliIO, target: ReturnType<typeof targetOf>): Promise<number> {
+  io.stderr('wg-compose: attached to the project\'s logs; Ctrl-C stops it (wg-compose up -d returns instead)\n');
+  const logs = startEngine(logsCommand(target), io, io.stdout);
+  const interrupted = await new Promise<boolean>((resolve) => {
+    const on = () => resolve(true);
+    process.once('SIGINT', on);
+    process.once('SIGTERM', on);
+    void logs.done.then(() => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(false);
+    });
+  });
+  if (!interrupted) return EXIT.ok;
+  logs.stop();
+  io.stderr('\nwg-compose: stopping the project\n');
+  const stop = stopCommand(target);
+  io.stderr(`+ ${shellQuote(stop)}\n`);
+  const r = await startEngine(stop, io, io.stderr).done;
+  if (r.code !== 0) return engineFailed(io, stop, r);
+  return 130;
 }
 
 async function waitForTunnels(

@@ -29,6 +29,16 @@ export function upCommand(t: EngineTarget, o: { build: boolean; extra: readonly 
   return base(t, 'up', '-d', ...(o.build ? ['--build'] : []), ...o.extra);
 }
 
+/** Following the project's logs from now on: what a foreground `up` shows until Ctrl-C. */
+export function logsCommand(t: EngineTarget): Argv {
+  return base(t, 'logs', '-f', '--tail', '0');
+}
+
+/** Stopping the project's containers (kept, as compose's Ctrl-C keeps them): the end of a foreground `up`. */
+export function stopCommand(t: EngineTarget): Argv {
+  return base(t, 'stop');
+}
+
 /**
  * `down`, after removing the containers that joined another service's network namespace.
  * Why not `down` alone: docker-compose removes a project's containers in parallel, and podman

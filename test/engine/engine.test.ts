@@ -8,7 +8,7 @@
 // Runs only as `npm run test:engine` (scripts/test-engine.sh sets WG_COMPOSE_ENGINE_TESTS=1
 // after setting the engine up, and WG_COMPOSE_TEST_CLI=docker and WG_COMPOSE_TEST_NETNS for
 // dockerd); under `npm test` it registers nothing.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -145,7 +145,7 @@ if (ENABLED) {
     for (let i = 0; i < 3; i++) {
       if (i > 0) assert.is(wgc('down').status, 0);
       const start = Date.now();
-      const r = wgc('up', ...(i === 0 ? ['--build'] : []));
+      const r = wgc('up', '-d', ...(i === 0 ? ['--build'] : []));
       times.push((Date.now() - start) / 1000);
       assert.is(r.status, 0, r.stderr);
       // A slow run shows its progress lines (each stamped with the time since `up` began).
@@ -235,6 +235,21 @@ if (ENABLED) {
     await until('web → backend after restarting web', () => ping('web', 'backend'), 20_000);
     assert.is(eth0('web'), addr);
     assert.is(inApp('web', 'getent', 'hosts', 'backend').stdout.split(/\s+/)[0], topo.get('api')!.address);
+  });
+
+  test('up without -d stays attached to the logs; Ctrl-C stops the project (exit 130), and nothing is removed', async () => {
+    const child = spawn('node', [BIN, 'up', '-p', PROJECT], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.resume();
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await until('up attached to the logs', () => stderr.includes("attached to the project's logs"), 120_000);
+    assert.match(stderr, /tunnels? ready in [\d.]+ s/);
+    child.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 120_000))]);
+    assert.is(code, 130, stderr);
+    assert.match(stderr, 'wg-compose: stopping the project');
+    for (const s of ['web', 'api', 'web-wg']) assert.is(podman('inspect', '--format', '{{.State.Status}}', container(s)).stdout.trim(), 'exited', `${s} stopped`);
   });
 
   test('down leaves no container, network or secret of the project; the keys stay', () => {

@@ -34,7 +34,7 @@ const RECORDING = `[ "$1" = version ] && exit 0\necho "$(basename "$0") $*" >> "
 
 test('no engine: exit 3, naming every command tried, and nothing written', async () => {
   const dir = project({ 'compose.yaml': COMPOSE });
-  const r = await runCli(['up'], { cwd: dir, env: { PATH: bin({}) } });
+  const r = await runCli(['up', '-d'], { cwd: dir, env: { PATH: bin({}) } });
   assert.is(r.code, 3, r.stderr);
   assert.is(
     r.stderr,
@@ -82,7 +82,10 @@ test('--dry-run prints the plan (files, modes, the exact commands) and writes no
       '# write  wg-compose.lock (0644) lockfile (public: commit it)\n' +
       '# write  .wg-compose/demo/epochs.json (0600) epoch record (no lockfile older than it is used)\n' +
       `docker-compose -p demo --project-directory ${dir} -f ${dir}/.wg-compose/demo/stack.yml --profile dbg up -d --build --no-recreate 'it'\\''s'\n` +
-      '# then waits up to 30 s for the tunnels of: api, web\n',
+      '# then waits up to 30 s for the tunnels of: api, web\n' +
+      '# then follows the logs until Ctrl-C, which stops the project:\n' +
+      `docker-compose -p demo --project-directory ${dir} -f ${dir}/.wg-compose/demo/stack.yml --profile dbg logs -f --tail 0\n` +
+      `docker-compose -p demo --project-directory ${dir} -f ${dir}/.wg-compose/demo/stack.yml --profile dbg stop\n`,
   );
   assert.is(r.stderr, '');
   assert.not.ok(existsSync(join(dir, '.wg-compose')), 'no state directory, no key');
@@ -94,12 +97,22 @@ test('--dry-run prints the plan (files, modes, the exact commands) and writes no
   assert.match(d.stderr, /WGC060.*no master secret yet/);
 });
 
+test('without -d, up follows the project\'s logs once it is up (here they end at once: the recording engine runs nothing)', async () => {
+  const dir = project({ 'compose.yaml': COMPOSE });
+  const env = { PATH: bin({ 'docker-compose': RECORDING }), WGC_LOG: join(dir, 'calls.log') };
+  const r = await runCli(['up', '-p', 'demo'], { cwd: dir, env });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, "wg-compose: attached to the project's logs; Ctrl-C stops it");
+  const calls = log(dir).trim().split('\n').map((l) => l.split('/stack.yml ')[1]);
+  assert.equal(calls, ['up -d', 'logs -f --tail 0']);
+});
+
 test('the engine fails: exit 3 with its own message; its output streams to stderr, stdout stays empty', async () => {
   const dir = project({ 'compose.yaml': COMPOSE });
   const PATH = bin({
     'docker-compose': '[ "$1" = version ] && exit 0\necho "Creating network demo_default"\necho "ERROR: Couldn\'t connect to Docker daemon at http+docker://localhost" >&2\nexit 1',
   });
-  const r = await runCli(['up', '-p', 'demo'], { cwd: dir, env: { PATH } });
+  const r = await runCli(['up', '-d', '-p', 'demo'], { cwd: dir, env: { PATH } });
   assert.is(r.code, 3);
   assert.is(r.stdout, '');
   assert.match(r.stderr, `+ docker-compose -p demo --project-directory ${dir} -f ${dir}/.wg-compose/demo/stack.yml up -d\nCreating network demo_default\n`);
@@ -108,7 +121,7 @@ test('the engine fails: exit 3 with its own message; its output streams to stder
     "wg-compose: error WGC091: `docker-compose` failed (exit 1): ERROR: Couldn't connect to Docker daemon at http+docker://localhost\n",
   );
 
-  const gone = await runCli(['up', '-p', 'demo', '--engine', 'no-such-compose'], { cwd: dir, env: { PATH } });
+  const gone = await runCli(['up', '-d', '-p', 'demo', '--engine', 'no-such-compose'], { cwd: dir, env: { PATH } });
   assert.is(gone.code, 3);
   assert.match(gone.stderr, 'error WGC091: `no-such-compose` failed: no-such-compose: command not found');
 });
@@ -116,7 +129,7 @@ test('the engine fails: exit 3 with its own message; its output streams to stder
 test('up writes the stack the engine runs, passes arguments after -- to its up, and down removes joiners first', async () => {
   const dir = project({ 'compose.yaml': COMPOSE });
   const env = { PATH: bin({ 'docker-compose': RECORDING }), WGC_LOG: join(dir, 'calls.log') };
-  const r = await runCli(['up', '-p', 'demo', '--build', '--', '--no-recreate', 'web'], { cwd: dir, env });
+  const r = await runCli(['up', '-d', '-p', 'demo', '--build', '--', '--no-recreate', 'web'], { cwd: dir, env });
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, '');
   const stack = join(dir, '.wg-compose', 'demo', 'stack.yml');
@@ -141,7 +154,7 @@ test('a missing localhost/ sidecar image is an error before the engine runs, poi
     PATH: bin({ 'docker-compose': RECORDING, podman: '[ "$1 $2" = "image exists" ] && exit 1; exit 0' }),
     WGC_LOG: join(dir, 'calls.log'),
   };
-  const r = await runCli(['up', '-p', 'demo', '--build'], { cwd: dir, env });
+  const r = await runCli(['up', '-d', '-p', 'demo', '--build'], { cwd: dir, env });
   assert.is(r.code, 3, r.stderr);
   assert.match(r.stderr, 'error WGC093: the sidecar image localhost/wg-compose/tools:latest is not present (podman)');
   assert.match(r.stderr, 'hint: build it with `wg-compose build init`');
@@ -181,7 +194,7 @@ test('readiness: a sidecar that never configures its interface times out, named 
     WGC_LOG: join(dir, 'calls.log'),
   };
   const started = Date.now();
-  const r = await runCli(['up', '-p', 'demo', '--timeout', '1'], { cwd: dir, env });
+  const r = await runCli(['up', '-d', '-p', 'demo', '--timeout', '1'], { cwd: dir, env });
   assert.is(r.code, 3, r.stderr);
   assert.ok(Date.now() - started < 10_000);
   assert.match(r.stderr, 'error WGC092: tunnels not ready after 1 s: api (sidecar running, interface not configured yet)\n');
@@ -201,7 +214,7 @@ test('readiness: interface up and handshakes done; podman healthchecks are run f
     PATH: bin({ 'docker-compose': RECORDING, podman: fakePodman(dir, [{ id: 'c-api', service: 'api' }, { id: 'c-web', service: 'web' }]) }),
     WGC_LOG: join(dir, 'calls.log'),
   };
-  const r = await runCli(['up', '-p', 'demo'], { cwd: dir, env });
+  const r = await runCli(['up', '-d', '-p', 'demo'], { cwd: dir, env });
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stderr, /^wg-compose: api: ready \(\d+\.\d s\)$/m);
   assert.match(r.stderr, /^wg-compose: web: ready \(\d+\.\d s\)$/m);
