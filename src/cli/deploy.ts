@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ProjectOptions } from '../load/project-options.js';
 import { extendPlan } from '../plan/plan.js';
-import { configDirFor, STACK_FILE } from '../state/paths.js';
+import { configDirFor, STACK_FILE, stateDir } from '../state/paths.js';
 import { AGENT_SERVICE, swarmSecretName } from '../render/swarm.js';
 import { configDigest } from '../render/public-data.js';
 import { PROJECT_LABEL } from '../sidecar-contract.js';
@@ -67,7 +67,7 @@ export async function runDeploy(io: CliIO, o: DeployOptions): Promise<number> {
   const cli = o.dryRun ? 'docker' : findDocker(io);
   if (!cli) return EXIT.external;
   const { name } = analysis.project;
-  const dir = isAbsolute(analysis.project.projectDir) ? analysis.project.projectDir : resolve(io.cwd, analysis.project.projectDir);
+  const dir = absolute(io, analysis.project.projectDir);
   const stackFile = join(configDirFor(dir, name, 'swarm'), STACK_FILE);
   // The stack goes in on stdin, so that its secret files (relative to the project directory,
   // as in `render` output) resolve from there: docker resolves them from a file's directory.
@@ -187,8 +187,8 @@ export async function runRm(io: CliIO, o: RmOptions): Promise<number> {
     }
     await new Promise((res) => setTimeout(res, 1000));
   }
-  io.stderr(`wg-compose: stack ${name} is removed${removed ? ` (and ${removed} secret(s) it left)` : ''}; its keys stay in ${join(dir(io, analysis.project.projectDir), '.wg-compose')}/\n`);
+  io.stderr(`wg-compose: stack ${name} is removed${removed ? ` (and ${removed} secret(s) it left)` : ''}; its keys stay in ${stateDir(absolute(io, analysis.project.projectDir))}/\n`);
   return EXIT.ok;
 }
 
-const dir = (io: CliIO, d: string): string => (isAbsolute(d) ? d : resolve(io.cwd, d));
+const absolute = (io: CliIO, d: string): string => (isAbsolute(d) ? d : resolve(io.cwd, d));

@@ -21,7 +21,6 @@ import { serviceView, type ServiceView } from '../model/model.js';
 import { secretName } from '../model/names.js';
 import type { Settings } from '../model/settings.js';
 import { PROJECT_LABEL, ROLE_LABEL, SECRET_LABEL, SERVICE_LABEL } from '../sidecar-contract.js';
-import type { Topology } from '../topology/topology.js';
 import { embeddedScript } from './sidecar-parts.js';
 import { CONFIG_LABEL, configDigest, publicBlock } from './public-data.js';
 import { dollarEscaper, networksWithAlias, type StackInput } from './stack.js';
@@ -111,7 +110,8 @@ function swarmService(sv: ServiceView, input: StackInput): JsonObject {
   labels[CONFIG_LABEL] = configDigest(node, input.topology);
   out['labels'] = labels;
   // The stack format takes extra_hosts as a list; a name may repeat (one line per replica).
-  const hosts = [...sv.canonical.extraHosts.entries.filter((e) => !node.hosts.some((h) => h.name === e.host)).map((e) => `${e.host}:${e.address}`), ...node.hosts.map((h) => `${h.name}:${h.address}`)];
+  const ours = new Set(node.hosts.map((h) => h.name));
+  const hosts = [...sv.canonical.extraHosts.entries.filter((e) => !ours.has(e.host)).map((e) => `${e.host}:${e.address}`), ...node.hosts.map((h) => `${h.name}:${h.address}`)];
   if (hosts.length > 0) out['extra_hosts'] = hosts;
   // Every replica answers to the replicated service's name, as a scaled service's tasks do.
   if (node.slot && node.slot.service !== name && !Object.hasOwn(svc, 'network_mode')) out['networks'] = networksWithAlias(sv.canonical.networks, [node.slot.service]);
