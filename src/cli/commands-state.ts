@@ -6,6 +6,9 @@ import { EXIT } from './io.js';
 import type { Target } from '../state/paths.js';
 import { dryRunOption, targetOption } from './options.js';
 
+const SHOW_FORMATS = ['table', 'json', 'mermaid', 'dot'] as const;
+type ShowFormat = (typeof SHOW_FORMATS)[number];
+
 /** Commands that write state take --dry-run; the run functions receive it as `{ dryRun }`. */
 interface DryRun {
   readonly dryRun?: boolean;
@@ -29,13 +32,21 @@ export const render = defineCommand<WithProject & DryRun & { readonly target?: T
   run: async (io, o) => (await import('./render.js')).runRender(io, { ...o.project, target: o.target ?? 'compose' }, { dryRun: o.dryRun === true }),
 });
 
-export const show = defineCommand<WithProject & { readonly json?: boolean }>({
+export const show = defineCommand<WithProject & { readonly json?: boolean; readonly format: ShowFormat }>({
   name: 'show',
-  summary: 'print the tunnel topology: addresses, ports, public keys, peers',
-  description: 'Print the public topology of the rendered project (needs the state that render creates).',
-  options: [new Option('--json', 'machine-readable: {project, services:[{name, addresses, publicKey, listenPort, config, peers:[…]}]}')],
+  summary: 'print the tunnel topology: addresses, ports, public keys, peers; or draw it',
+  description:
+    'Print the public topology of the rendered project (needs the state that render creates).\n' +
+    '--format table (the default) is for people; json is a contract for scripts (README); mermaid\n' +
+    'and dot draw it: services with their tunnel addresses, links as edges labelled with their\n' +
+    'names, replicas grouped, services without a link apart (paste mermaid into markdown; render\n' +
+    'dot with Graphviz: wg-compose show --format dot | dot -Tsvg > topology.svg).',
+  options: [
+    new Option('--format <format>', 'table, json, mermaid (a Mermaid graph) or dot (Graphviz)').choices(SHOW_FORMATS).default('table'),
+    new Option('--json', 'the same as --format json: {project, services:[{name, addresses, publicKey, listenPort, config, peers:[…]}]}'),
+  ],
   project: true,
-  run: async (io, o) => (await import('./show.js')).runShow(io, o.project, o.json === true),
+  run: async (io, o) => (await import('./show.js')).runShow(io, o.project, o.json === true ? 'json' : o.format),
 });
 
 export const rotate = defineCommand<WithProject & DryRun & { readonly target: string }>({
