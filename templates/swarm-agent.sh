@@ -13,7 +13,7 @@
 #   - gets exactly one file: the task's own swarm secret holding its wg-quick config,
 #     bind-mounted read-only from <data-root>/containers/<id>/mounts/secrets/<SecretID>
 #   - runs templates/sidecar.sh ($WG_COMPOSE_SIDECAR) on it: wg-quick up, then endpoint
-#     re-resolution every 2 s (tasks.NAME of a peer whose task does not exist yet, or moved
+#     re-resolution every 2 s (tasks.PROJECT_NAME of a peer whose task does not exist yet, or moved
 #     to another node, is found again within that; a name lookup in the task is cheap);
 #   - leaves by itself (and is removed: AutoRemove) once the task's network is gone, so no
 #     sidecar outlives its task even when the agent is gone first (`docker stack rm`).
@@ -31,7 +31,7 @@
 # Status, for `wg-compose deploy` (which reads this service's logs through the manager: the
 # only channel from every node back to it): one line per sidecar whenever it changes, and
 # at least every $WG_COMPOSE_HEARTBEAT seconds,
-#   wg-compose-agent: status SERVICE TASK up HANDSHAKEN/PEERS [waiting=PUBKEY,…]
+#   wg-compose-agent: status SERVICE TASK up PASSING/PEERS [waiting=PUBKEY,…]
 #   wg-compose-agent: status SERVICE TASK down
 # TASK is the task container's name (STACK_SERVICE.SLOT.TASKID); public keys only.
 #
@@ -175,7 +175,7 @@ report() {
       [ -n "$c" ] || continue
       now="$(date +%s)"
       last="$(cat "$seen/$c" 2>/dev/null || true)"
-      # A tunnel with a handshake from every peer is looked at again only every $settled s:
+      # A tunnel passing traffic to every peer is looked at again only every $settled s:
       # each look is an exec in the sidecar.
       case "$last" in
         *" up "*)
@@ -197,11 +197,31 @@ report() {
   done
 }
 
-# "up HANDSHAKEN/PEERS [waiting=KEY,…]" or "down": `wg show IFACE latest-handshakes` in the
-# sidecar (public keys and times only), through the engine's exec API.
+# "up PASSING/PEERS [waiting=KEY,…]" or "down", from one exec in the sidecar (through the
+# engine's exec API) of $PROBE: a peer passes once a WireGuard handshake with it completed and,
+# where the sidecar image has ping, one ping through the tunnel to the peer's address came
+# back. A handshake alone was not enough: right after a deploy the overlay can still drop a
+# new task's packets one way for a few seconds after the handshake got through, and "every
+# tunnel is up" must mean traffic passes. Only public keys and times leave the sidecar: the
+# dump's private and preshared keys are dropped inside it.
+# shellcheck disable=SC2016 # expanded in the sidecar
+PROBE='iface="$1"
+wg show "$iface" dump >/dev/null || exit 1
+wg show "$iface" dump | awk -F "\t" "NR > 1 { split(\$4, a, \",\"); sub(/\\/.*/, \"\", a[1]); print \$1, \$5, a[1] }" | {
+while read -r pub hs addr; do (
+  ok=0
+  if [ "$hs" != 0 ]; then
+    if ! command -v ping >/dev/null 2>&1 || [ "$addr" = "(none)" ] || ping -c 1 -W 1 -q "$addr" >/dev/null 2>&1; then ok=1; fi
+  elif command -v ping >/dev/null 2>&1 && [ "$addr" != "(none)" ]; then
+    ping -c 1 -W 1 -q "$addr" >/dev/null 2>&1 || true # a packet to send starts a handshake
+  fi
+  echo "$pub $ok"
+) & done
+wait
+}'
 tunnel() {
-  eid="$(api POST "/containers/$1/exec" -H 'Content-Type: application/json' \
-    -d "{\"Cmd\":[\"wg\",\"show\",\"$iface\",\"latest-handshakes\"],\"AttachStdout\":true,\"Tty\":true}" 2>/dev/null | jq -r .Id)" || {
+  cmd="$(jq -nc --arg sh "$PROBE" --arg iface "$iface" '{Cmd: ["sh", "-c", $sh, "sh", $iface], AttachStdout: true, Tty: true}')"
+  eid="$(api POST "/containers/$1/exec" -H 'Content-Type: application/json' -d "$cmd" 2>/dev/null | jq -r .Id)" || {
     echo down
     return
   }
@@ -211,7 +231,7 @@ tunnel() {
     echo down
     return
   fi
-  printf '%s\n' "$out" | awk 'NF == 2 { n++; if ($2 > 0) h++; else w = w (w ? "," : "") $1 }
+  printf '%s\n' "$out" | awk 'NF == 2 { n++; if ($2 == 1) h++; else w = w (w ? "," : "") $1 }
     END { printf "up %d/%d%s\n", h, n, (w ? " waiting=" w : "") }'
 }
 

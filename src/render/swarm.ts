@@ -9,8 +9,9 @@
 //   root only) and labels that ask for a sidecar;
 // - a node agent (templates/swarm-agent.yml.hbs, one task per node) starts a plain sidecar
 //   container in the namespace of each such task on its node, handing it that secret's file;
-// - peers dial each other at `tasks.NAME` (the tasks' own addresses on a shared overlay
-//   network), which needs neither VIPs nor the routing mesh;
+// - peers dial each other at `tasks.PROJECT_NAME` (the tasks' own addresses on a shared
+//   overlay network), which needs neither VIPs nor the routing mesh; so the stack must be
+//   deployed under the project's name, as `wg-compose deploy` does;
 // - link names resolve to tunnel addresses through `extra_hosts`, as on one host.
 // Secrets are named after a digest of the public data of the config they hold: swarm secrets
 // are immutable, so a rotated key is a new secret and the service update is a rolling one.

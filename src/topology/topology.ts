@@ -116,7 +116,7 @@ export function buildTopology(
         aliases,
         publicKey: publicKeys.get(other)!,
         allowedIPs: addressesOf(other).map((a) => (a.includes(':') ? `${a}/128` : `${a}/32`)),
-        endpoint: endpointOf(view, other, allocations.get(other)!.listenPort, target),
+        endpoint: endpointOf(view, project, other, allocations.get(other)!.listenPort, target),
         keepalive: keepaliveOf(view, s, settings),
       });
       for (const n of aliases) for (const a of addressesOf(other)) hosts.push({ name: n, address: a });
@@ -142,13 +142,16 @@ export function buildTopology(
 /**
  * How peers reach a service: on one host, its namespace owner's name on a shared network (the
  * service's own name would resolve to its tunnel address inside linked services); on swarm,
- * `tasks.NAME`, the task's own address on the overlay (no VIP, no routing mesh, and never
- * shadowed by a link name); unless the user set a host or a whole endpoint.
+ * `tasks.PROJECT_NAME`, the task's own address on the overlay (no VIP, no routing mesh, and
+ * never shadowed by a link name); unless the user set a host or a whole endpoint. The stack's
+ * full service name, not the short one: every replica slot carries its service's short name
+ * as a network alias, and `tasks.api` answers with the tasks of every slot, api-2's too, so a
+ * peer re-resolving it would move its endpoint for api to api-2's task and back.
  */
-function endpointOf(view: ModelView, s: string, port: number, target: Target): string {
+function endpointOf(view: ModelView, project: string, s: string, port: number, target: Target): string {
   const wg = view.services.get(s)?.wireguard;
   if (typeof wg?.['endpoint'] === 'string') return wg['endpoint'];
-  const host = typeof wg?.['host'] === 'string' ? wg['host'] : target === 'swarm' ? `tasks.${s}` : namespaceName(s);
+  const host = typeof wg?.['host'] === 'string' ? wg['host'] : target === 'swarm' ? `tasks.${project}_${s}` : namespaceName(s);
   return `${host}:${port}`;
 }
 

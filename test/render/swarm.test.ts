@@ -91,12 +91,16 @@ test('the node agent: global, the engine socket and the containers directory, no
   assert.not.ok('cap_add' in agent || 'privileged' in agent);
 });
 
-test('peers dial each other at their tasks\' addresses (tasks.NAME), never at a name a link shadows', async () => {
+test('peers dial each other at their tasks\' addresses (tasks.PROJECT_NAME), never at a name a link or a replica alias shadows', async () => {
   const { c } = await compileSwarm(LINKED);
   const web = c.configs.get('web')!;
-  assert.match(web, /Endpoint = tasks\.api:\d+/);
-  assert.match(web, /Endpoint = tasks\.api-2:\d+/);
-  assert.match(c.configs.get('api-2')!, /Endpoint = tasks\.web:\d+/);
+  // Not tasks.api: api-2 carries "api" as a network alias, so tasks.api answers with both slots.
+  assert.match(web, /Endpoint = tasks\.demo_api:\d+/);
+  assert.match(web, /Endpoint = tasks\.demo_api-2:\d+/);
+  assert.not.match(web, /Endpoint = tasks\.api[:-]/);
+  assert.match(c.configs.get('api-2')!, /Endpoint = tasks\.demo_web:\d+/);
+  const aliases = (parse(c.stack) as Stack).services['api-2']!['networks'];
+  assert.match(JSON.stringify(aliases), /"api"/, 'the replica alias that made the short name ambiguous is there');
 });
 
 test('no key material anywhere in the swarm stack', async () => {

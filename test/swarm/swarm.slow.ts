@@ -66,6 +66,18 @@ function inSidecar(service: string, cmd: string[]): { ok: boolean; out: string }
   return { ok: r.status === 0, out: r.stdout + r.stderr };
 }
 
+/** What to look at when a link fails: both sidecars' `wg show` (keys hidden by wg) and their last log lines. */
+function explain(from: string, to: string): string {
+  const out: string[] = [];
+  for (const s of [from, to]) {
+    const w = where(s);
+    out.push(`--- ${s} on ${w?.node ?? '(no task)'}: ${inSidecar(s, ['wg', 'show']).out}`);
+    const id = w && dk(w.node, ['ps', '-q', '--filter', `label=dev.wg-compose.sidecar-of=${w.container}`]).split('\n')[0];
+    if (id && w) out.push(spawnSync(DOCKER, ['-H', SOCK(w.node), 'logs', '--timestamps', '--tail', '20', id], { encoding: 'utf8' }).stderr);
+  }
+  return out.join('\n').replace(/^.*(private|preshared) key.*$/gim, '');
+}
+
 /** A TCP connection to DEST:7000 from SERVICE's application, within three tries of 2 s. */
 const reaches = (from: string, dest: string): boolean => [1, 2, 3].some(() => inApp(from, ['nc', '-z', '-w', '2', dest, '7000']).ok);
 
@@ -102,9 +114,43 @@ test('links across nodes: web reaches each api replica, and "backend" resolves t
   assert.is(where('web')?.node, 's1');
   const names = inApp('web', ['getent', 'ahosts', 'backend']).out.split('\n').map((l) => l.split(/\s+/)[0]).filter(Boolean);
   assert.equal([...new Set(names)].sort(), [addr('api'), addr('api-2')].sort());
-  for (const s of ['api', 'api-2']) assert.ok(reaches('web', addr(s)), `web → ${s} (${where(s)?.node}) at ${addr(s)}`);
+  for (const s of ['api', 'api-2']) assert.ok(reaches('web', addr(s)), `web → ${s} (${where(s)?.node}) at ${addr(s)} at ${new Date().toISOString()}\n${explain('web', s)}`);
   assert.ok(reaches('web', 'backend'), 'web → backend by name');
   for (const s of ['api', 'api-2', 'reports']) assert.ok(reaches(s, 'db'), `${s} (${where(s)?.node}) → db (${where('db')?.node}) by name`);
+});
+
+test('status --target swarm: every link direction up, with its node; a service scaled to 0 is named (exit 1)', async () => {
+  interface Status {
+    up: boolean;
+    target: string;
+    links: { from: string; to: string; state: string; node?: string; rxBytes: number }[];
+  }
+  const status = (): { code: number | null; j: Status; seconds: number } => {
+    const r = cli(['status', '--target', 'swarm', '--json']);
+    assert.not.match(r.stdout + r.stderr, /[A-Za-z0-9+/]{43}=/, 'no key, not even a public one');
+    assert.ok(r.stdout.startsWith('{'), r.stderr);
+    return { code: r.code, j: JSON.parse(r.stdout) as Status, seconds: r.seconds };
+  };
+  const ok = status();
+  assert.is(ok.code, 0, JSON.stringify(ok.j.links));
+  assert.is(ok.j.target, 'swarm');
+  // web–api, web–api-2, api–db, api-2–db, reports–db: two directions each.
+  assert.is(ok.j.links.length, 10);
+  for (const l of ok.j.links) assert.is(l.node, where(l.from)?.node, `${l.from}'s node`);
+  figure(`status --target swarm (a global job on 3 nodes): ${ok.seconds.toFixed(1)} s`);
+  const svc = `${PROJECT}_reports`;
+  dk('s1', ['service', 'scale', '--detach', `${svc}=0`]);
+  try {
+    const gone = await until(60, () => {
+      const s = status();
+      const st = (f: string, t: string) => s.j.links.find((l) => l.from === f && l.to === t)?.state;
+      return s.code === 1 && st('reports', 'db') === 'not running' && st('db', 'reports') === 'peer not running' && st('web', 'api') === 'up';
+    });
+    assert.ok(gone !== undefined, 'reports reported not running within 60 s');
+  } finally {
+    dk('s1', ['service', 'scale', '--detach', `${svc}=1`]);
+  }
+  assert.ok((await until(120, () => status().code === 0)) !== undefined, 'every link up again once reports is back');
 });
 
 test('least privilege: reports reaches db and no api replica, even with a route and a forged peer', () => {
@@ -117,7 +163,7 @@ test('least privilege: reports reaches db and no api replica, even with a route 
   const l = lock();
   assert.ok(inSidecar('reports', ['ip', 'route', 'replace', '10.153.0.0/24', 'dev', 'wg0']).ok);
   for (const s of apis) {
-    const r = inSidecar('reports', ['wg', 'set', 'wg0', 'peer', l.services[s]!.publicKey, 'endpoint', `tasks.${s}:${l.services[s]!.listenPort}`, 'allowed-ips', `${addr(s)}/32`, 'persistent-keepalive', '1']);
+    const r = inSidecar('reports', ['wg', 'set', 'wg0', 'peer', l.services[s]!.publicKey, 'endpoint', `tasks.${PROJECT}_${s}:${l.services[s]!.listenPort}`, 'allowed-ips', `${addr(s)}/32`, 'persistent-keepalive', '1']);
     assert.ok(r.ok, r.out);
     assert.not.ok(reaches('reports', addr(s)), `reports → ${s} with a forged peer`);
     assert.not.match(inSidecar(s, ['wg', 'show', 'wg0', 'peers']).out, l.services['reports']!.publicKey);
