@@ -30,6 +30,7 @@ const io = {
   env: process.env,
   cwd: process.cwd(),
   stderrIsTTY: process.stderr.isTTY === true,
+  stdoutIsTTY: process.stdout.isTTY === true,
   readStdin: async () => {
     if (process.stdin.isTTY) return undefined;
     let text = '';

@@ -94,6 +94,7 @@ export const CODES = {
   WGC112: 'no docker CLI found',
   WGC113: 'a docker command failed (stack deploy, stack rm)',
   WGC114: 'swarm tunnels not ready before the timeout',
+  WGC115: 'no container CLI to ask the engine for the sidecars',
 } as const;
 
 export type Code = keyof typeof CODES;

@@ -3,7 +3,7 @@
 import { Argument, Option } from 'commander';
 import { checkCliOptions } from './check-options.js';
 import { checkOptions, defineCommand, type WithProject } from './command-spec.js';
-import { dryRunOption, keyValue, positiveSeconds } from './options.js';
+import { dryRunOption, keyValue, positiveSeconds, targetOption } from './options.js';
 
 export const check = defineCommand<Record<string, unknown> & { readonly paths: string[] }>({
   name: 'check',
@@ -115,8 +115,8 @@ export const deploy = defineCommand<WithProject & { readonly dryRun?: boolean; r
     '.wg-compose/PROJECT/swarm/stack.yml and deploy it to the swarm of the current docker context\n' +
     '(or DOCKER_HOST) with the docker CLI (WG_COMPOSE_DOCKER names another):\n' +
     '  docker stack deploy --resolve-image never --prune -c - PROJECT   (the stack on stdin)\n' +
-    'then wait until every task of every linked service has its tunnel up with a handshake from\n' +
-    'each peer, with progress on stderr (tasks running, tunnels up, per node), and remove the\n' +
+    'then wait until every task of every linked service has its tunnel up, passing traffic to\n' +
+    'each peer (a handshake, and a ping through the tunnel where the image has ping), with progress on stderr (tasks running, tunnels up, per node), and remove the\n' +
     'secrets of earlier deploys no task uses. Exit 3 when docker fails or a tunnel is not up in time,\n' +
     'naming each task that is not ready and why.',
   options: [
@@ -125,6 +125,29 @@ export const deploy = defineCommand<WithProject & { readonly dryRun?: boolean; r
   ],
   project: true,
   run: async (io, o) => (await import('./deploy.js')).runDeploy(io, { project: o.project, dryRun: o.dryRun === true, timeout: o.timeout }),
+});
+
+export const status = defineCommand<WithProject & { readonly json?: boolean; readonly watch?: boolean; readonly engine?: string; readonly target: 'compose' | 'swarm' }>({
+  name: 'status',
+  summary: 'is every link up? one line per link direction, from the running sidecars',
+  description:
+    'Ask every running sidecar of the project (through the engine: docker or podman exec) for its\n' +
+    'WireGuard interface and print one line per link direction: the two services, the state, the\n' +
+    "last handshake's age, bytes each way and the endpoint. States: up; no handshake yet; stale\n" +
+    '(last handshake older than 180 s: no usable session); peer not running; not running (this\n' +
+    "side's sidecar); interface down. A link idle for over 120 s gets one ping through the tunnel\n" +
+    'first, so an idle but healthy link shows up. Exit 0 when every direction is up, 1 otherwise\n' +
+    '(a health probe for scripts). No key is printed: the sidecars drop them before answering.\n' +
+    'With --target swarm, the stack deploy runs: a one-shot global job looks on every node (docker\n' +
+    'service create --mode global-job, removed after), and each line names the node.',
+  options: [
+    new Option('--json', 'machine-readable: {project, target, up, links:[{from, to, names, state, lastHandshakeSeconds, rxBytes, txBytes, endpoint}]}'),
+    new Option('--watch', 'look again every 2 s until Ctrl-C (in place on a terminal)'),
+    new Option('--engine <command>', 'the compose engine command line; podman\'s means podman is asked (env WG_COMPOSE_ENGINE)'),
+    targetOption(),
+  ],
+  project: true,
+  run: async (io, o) => (await import('./status.js')).runStatus(io, { project: o.project, json: o.json === true, watch: o.watch === true, engine: o.engine, target: o.target }),
 });
 
 export const rm = defineCommand<WithProject & { readonly dryRun?: boolean; readonly timeout: number }>({

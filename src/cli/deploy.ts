@@ -4,7 +4,6 @@
 // runs `docker stack deploy`, waits until every tunnel of every task is up, and removes the
 // secrets of earlier deploys that no task uses any more. rm removes the stack and its secrets;
 // the keys stay, as with `down`.
-import { execa } from 'execa';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ProjectOptions } from '../load/project-options.js';
 import { extendPlan } from '../plan/plan.js';
@@ -13,9 +12,9 @@ import { AGENT_SERVICE, swarmSecretName } from '../render/swarm.js';
 import { configDigest } from '../render/public-data.js';
 import { PROJECT_LABEL } from '../sidecar-contract.js';
 import { assessSwarm, describeState, parseStatus, parseTasks, progressLine, type ServiceState } from '../swarm/status.js';
-import { findExecutable } from '../system/command-line.js';
 import { shellQuote } from '../system/shell-quote.js';
 import type { Topology } from '../topology/topology.js';
+import { docker, failed, findDocker } from './docker-cli.js';
 import { say } from './engine.js';
 import { EXIT, type CliIO } from './io.js';
 import { analyzeProject } from './prepare.js';
@@ -30,36 +29,6 @@ export interface DeployOptions {
 
 /** How often the stack's tasks and the agents' status are looked at while waiting. */
 const POLL_MS = 2000;
-
-type Run = { code: number | undefined; stdout: string; stderr: string };
-
-/** The docker CLI: WG_COMPOSE_DOCKER, else `docker` on PATH. */
-function findDocker(io: CliIO): string | undefined {
-  const named = io.env['WG_COMPOSE_DOCKER'];
-  const found = findExecutable(named ?? 'docker', io.env);
-  if (found) return found;
-  say(io, {
-    code: 'WGC112',
-    severity: 'error',
-    message: named ? `WG_COMPOSE_DOCKER names ${named}, which is not an executable` : 'no docker CLI on PATH',
-    hint: 'install the docker CLI (Debian: docker.io), or name one with WG_COMPOSE_DOCKER',
-  });
-  return undefined;
-}
-
-async function docker(io: CliIO, cli: string, args: readonly string[], o: { input?: string; cwd?: string } = {}): Promise<Run> {
-  const r = await execa(cli, args, { env: io.env, extendEnv: false, cwd: o.cwd ?? io.cwd, reject: false, ...(o.input !== undefined ? { input: o.input } : { stdin: 'ignore' }) });
-  const text = (v: unknown) => (typeof v === 'string' ? v : '');
-  // execa strips the final newline; the output is passed on as lines.
-  const lines = (t: string) => (t === '' || t.endsWith('\n') ? t : `${t}\n`);
-  return { code: r.exitCode, stdout: lines(text(r.stdout)), stderr: lines(text(r.stderr) || (r.failed && r.exitCode === undefined ? (r.shortMessage ?? '') : '')) };
-}
-
-function failed(io: CliIO, args: readonly string[], r: Run): number {
-  const last = r.stderr.split('\n').filter((l) => l.trim() !== '').pop()?.trim();
-  say(io, { code: 'WGC113', severity: 'error', message: `\`docker ${args.slice(0, 2).join(' ')}\` failed${r.code === undefined ? '' : ` (exit ${r.code})`}${last ? `: ${last}` : ''}` });
-  return EXIT.external;
-}
 
 export async function runDeploy(io: CliIO, o: DeployOptions): Promise<number> {
   const analysis = analyzeProject(io, { ...o.project, target: 'swarm' });

@@ -7,6 +7,8 @@ export interface CliIO {
   readonly cwd: string;
   /** stderr is a terminal: progress may redraw lines in place (`up`). Absent means no. */
   readonly stderrIsTTY?: boolean;
+  /** stdout is a terminal: `status --watch` redraws in place. Absent means no. */
+  readonly stdoutIsTTY?: boolean;
   /**
    * All of stdin: the compose file of `-f -`, or the key `import` reads there. Read it once:
    * the process's stdin has nothing left for a second call. undefined when stdin is a

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import type { Registration } from './command-spec.js';
 import { exportTopology, importKey, moby, render, rotate, show } from './commands-state.js';
-import { build, check, deploy, down, rm, up } from './commands-tools.js';
+import { build, check, deploy, down, rm, status, up } from './commands-tools.js';
 import { exitCodeOf } from './failure.js';
 import { EXIT, type CliIO } from './io.js';
 
@@ -29,7 +29,7 @@ Exit codes: 0 ok, 1 problems in the input (diagnostics on stderr), 2 usage error
 3 an external tool failed, 4 internal error (a bug: please report it).`;
 
 /** In the order `wg-compose --help` lists them. */
-export const COMMANDS: readonly Registration[] = [render, show, rotate, importKey, exportTopology, check, moby, build, up, down, deploy, rm];
+export const COMMANDS: readonly Registration[] = [render, show, rotate, importKey, exportTopology, check, moby, build, up, down, status, deploy, rm];
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   let code: number = EXIT.ok;

@@ -14,7 +14,7 @@ function program(): Command {
 
 test('every command and every option and argument has a help text', () => {
   const p = program();
-  assert.equal(p.commands.map((c) => c.name()), ['render', 'show', 'rotate', 'import', 'export', 'check', 'moby', 'build', 'up', 'down', 'deploy', 'rm']);
+  assert.equal(p.commands.map((c) => c.name()), ['render', 'show', 'rotate', 'import', 'export', 'check', 'moby', 'build', 'up', 'down', 'status', 'deploy', 'rm']);
   for (const c of p.commands) {
     assert.ok(c.summary().length > 10 && c.description().length > 10, c.name());
     for (const o of c.options) assert.ok(o.description.length > 5, `${c.name()} ${o.flags}`);

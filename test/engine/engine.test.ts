@@ -237,6 +237,60 @@ if (ENABLED) {
     assert.is(inApp('web', 'getent', 'hosts', 'backend').stdout.split(/\s+/)[0], topo.get('api')!.address);
   });
 
+  test('status: every link direction up (exit 0, no key); a stopped sidecar and a blocked UDP port are named (exit 1)', async () => {
+    interface Status {
+      up: boolean;
+      links: { from: string; to: string; names: string[]; state: string; lastHandshakeSeconds: number | null; rxBytes: number; txBytes: number; endpoint: string | null }[];
+    }
+    const status = (): { code: number | null; j: Status; text: string } => {
+      const r = wgc('status', '--json');
+      assert.not.match(r.stdout + r.stderr, /[A-Za-z0-9+/]{43}=/, 'no key, not even a public one');
+      return { code: r.status, j: JSON.parse(r.stdout) as Status, text: r.stdout };
+    };
+    const state = (j: Status, from: string, to: string) => j.links.find((l) => l.from === from && l.to === to)?.state;
+    const allUp = () => status().code === 0;
+    await until('status: every link up', allUp, 30_000);
+    const t0 = Date.now();
+    const ok = status();
+    console.error(`  engine tier: status answered in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
+    assert.is(ok.j.up, true, ok.text);
+    // web–api, web–cache, api–db: two directions each.
+    assert.equal(ok.j.links.map((l) => `${l.from}>${l.to}`), ['api>db', 'api>web', 'cache>web', 'db>api', 'web>api', 'web>cache']);
+    assert.equal(ok.j.links.find((l) => l.from === 'web' && l.to === 'api')!.names, ['backend']);
+    for (const l of ok.j.links) assert.ok(l.rxBytes > 0 && l.txBytes > 0 && l.endpoint && l.lastHandshakeSeconds !== null, JSON.stringify(l));
+    const table = wgc('status');
+    assert.is(table.status, 0);
+    assert.match(table.stdout, /^project wgcengine: 6\/6 link directions up\n/);
+
+    // A stopped sidecar: both directions of its links are named, exit 1.
+    assert.is(podman('stop', container('cache-wg')).status, 0);
+    const stopped = status();
+    assert.is(stopped.code, 1);
+    assert.is(state(stopped.j, 'cache', 'web'), 'not running');
+    assert.is(state(stopped.j, 'web', 'cache'), 'peer not running');
+    assert.is(state(stopped.j, 'web', 'api'), 'up');
+    assert.is(podman('start', container('cache-wg')).status, 0);
+    await until('status: every link up after cache-wg started again', allUp, 30_000);
+
+    // cache's UDP port blocked in its namespace, and its sidecar restarted (a new interface,
+    // no session): its handshakes with web cannot complete.
+    const port = JSON.parse(wgc('show', '--json').stdout).services.find((x: { name: string }) => x.name === 'cache').listenPort as number;
+    const pid = podman('inspect', '--format', '{{.State.Pid}}', container('cache-wgns')).stdout.trim();
+    const rule = ['-p', 'udp', '--dport', String(port), '-j', 'DROP'];
+    assert.is(run('nsenter', ['-t', pid, '-n', 'iptables', '-I', 'INPUT', ...rule]).status, 0, 'iptables in cache\'s namespace');
+    try {
+      assert.is(podman('restart', container('cache-wg')).status, 0);
+      const blocked = await until('status: cache → web without a handshake', () => {
+        const s = status();
+        return s.code === 1 && state(s.j, 'cache', 'web') === 'no handshake yet';
+      }, 30_000);
+      console.error(`  engine tier: blocked UDP port reported as "no handshake yet" ${(blocked / 1000).toFixed(1)} s after the sidecar restart`);
+    } finally {
+      assert.is(run('nsenter', ['-t', pid, '-n', 'iptables', '-D', 'INPUT', ...rule]).status, 0);
+    }
+    await until('status: every link up once the port is open again', allUp, 30_000);
+  });
+
   test('up without -d stays attached to the logs; Ctrl-C stops the project (exit 130), and nothing is removed', async () => {
     const child = spawn('node', [BIN, 'up', '-p', PROJECT], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

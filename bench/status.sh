@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Status benchmark (issue #15): `wg-compose status` on a running 20-service stack (19 links: a
+# chain, each service linked to the next, so every sidecar has one or two peers), against the
+# way it was done before, `docker exec NAME-wg wg show` in each sidecar one after the other.
+# BENCH_RUNS looks of each, alternating. Prints medians, samples and the ratio. Not a test.
+# Public tools only. On the harness's dockerd (or any engine DOCKER_HOST names):
+#
+#   npm run build && scripts/docker-setup.sh install && scripts/docker-setup.sh engine
+#   BENCH_RUNS=7 bench/status.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${BENCH_RUNS:-7}"
+N=20
+export DOCKER_HOST="${DOCKER_HOST:-unix:///run/wg-compose-test/d0/docker.sock}" WG_COMPOSE_ENGINE=docker-compose
+root="$(pwd)"
+now() { date +%s.%N; }
+dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+work="$(mktemp -d /tmp/wgc-bench-status.XXXXXX)"
+trap 'cd "$work" && node "$root/bin/wg-compose.js" down -p bst >/dev/null 2>&1; rm -rf "$work"' EXIT
+{
+  echo 'x-app: &app'
+  echo '  image: localhost/wg-compose/base:bookworm'
+  echo '  init: true'
+  echo '  command: ["sh", "-c", "exec sleep infinity"]'
+  echo 'services:'
+  for i in $(seq 1 "$N"); do
+    if [ "$i" -lt "$N" ]; then echo "  s$i: {<<: *app, links: [s$((i + 1))]}"; else echo "  s$i: {<<: *app}"; fi
+  done
+} >"$work/compose.yaml"
+cd "$work"
+t0="$(now)"
+node "$root/bin/wg-compose.js" up -d -p bst 2>"$work/up.log" || { cat "$work/up.log" >&2; exit 1; }
+echo "up -d of $N services, $((N - 1)) links: $(dt "$t0" "$(now)") s" >&2
+
+st=() serial=()
+for r in $(seq 1 "$RUNS"); do
+  t0="$(now)"
+  node "$root/bin/wg-compose.js" status -p bst >"$work/status.out" || { cat "$work/status.out" >&2; exit 1; }
+  st+=("$(dt "$t0" "$(now)")")
+  t0="$(now)"
+  for i in $(seq 1 "$N"); do docker exec "bst_s$i-wg_1" wg show wg0 >/dev/null; done
+  serial+=("$(dt "$t0" "$(now)")")
+done
+head -n 1 "$work/status.out"
+ms="$(printf '%s ' "${st[@]}" | median)"
+mx="$(printf '%s ' "${serial[@]}" | median)"
+echo "wg-compose status ($((2 * (N - 1))) link directions): median $ms s   samples: ${st[*]}"
+echo "docker exec wg show, $N sidecars one by one: median $mx s   samples: ${serial[*]}"
+awk -v a="$ms" -v b="$mx" 'BEGIN { printf "ratio status / one by one: %.2f\n", a / b }'
