@@ -72,8 +72,10 @@ const validCompose = fc
       const svc = services[names[i]!]!;
       const list = (svc['links'] as string[] | undefined) ?? [];
       const text = alias ? `${names[j]}:${alias}` : names[j]!;
-      // One link per target: a second (`z` beside `z:z`) is an error of its own (WGC042).
-      if (!list.some((l) => l.split(':')[0] === names[j])) list.push(text);
+      // One link per target and per name: `z` beside `z:z`, or `a:c` beside `b:c`, is an
+      // error of its own (WGC042).
+      const taken = list.flatMap((l) => l.split(':'));
+      if (!taken.includes(names[j]!) && !(alias && taken.includes(alias))) list.push(text);
       svc['links'] = list;
     }
     const doc: Record<string, unknown> = { services };
