@@ -4,13 +4,14 @@
 // key for some attributes. Where the document is silent, compose-go's (what `docker compose`
 // v2 runs: override/merge.go and override/uncity.go) per-attribute rules decide. As compose-go
 // does, the rules are a table keyed by path pattern rather than nested ifs; positions of every
-// value survive the merge.
+// value survive the merge, and the `!reset`/`!override` tags (./tags.ts) are honoured.
 import type { Pos } from '../diagnostics.js';
 import { jsonEqual } from '../validate/json-equal.js';
 import { copyKey, isObject, itemLoc, newMap, selfLoc, setKeyLoc, valueLoc, type Json, type JsonObject } from './located.js';
 import { deviceTarget, envFileKey, exposeKey, keyValueKey, mountTarget, portKey, text, volumeTarget } from './merge-keys.js';
 import { append, byTarget, stringOrList, uniqueBy, type At } from './merge-sequences.js';
 import { pathTable } from './path-pattern.js';
+import { carryTags, replaces } from './tags.js';
 
 type Rule = (base: Json, over: Json, path: string[], at: At) => Json;
 const seq =
@@ -124,9 +125,10 @@ export function mergeValues(base: Json, over: Json, path: string[] = [], at: At 
 function mergeMaps(base: Json, over: Json, path: string[]): Json {
   if (!isObject(base) || !isObject(over)) return over;
   const out = newMap(selfLoc(base) ?? selfLoc(over));
-  for (const k of Object.keys(base)) copyKey(out, base, k);
+  // `KEY: !reset` or `KEY: !override` in the override: the base's KEY takes no part.
+  for (const k of Object.keys(base)) if (!replaces(over, k)) copyKey(out, base, k);
   for (const k of Object.keys(over)) {
-    const both = Object.hasOwn(base, k);
+    const both = Object.hasOwn(base, k) && !replaces(over, k);
     if (both && base[k] !== null && over[k] !== null) {
       const at = { base: valueLoc(base, k), over: valueLoc(over, k) };
       copyKey(out, over, k, mergeValues(base[k] as Json, over[k] as Json, [...path, k], at));
@@ -137,6 +139,8 @@ function mergeMaps(base: Json, over: Json, path: string[]): Json {
       copyKey(out, over, k);
     }
   }
+  carryTags(out, base);
+  carryTags(out, over);
   return out;
 }
 
