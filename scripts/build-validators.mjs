@@ -17,11 +17,22 @@ const read = (p) => JSON.parse(readFileSync(join(root, p), 'utf8'));
 // mode rejects; formats are not asserted (compose itself does not assert them either).
 const options = { strict: false, allErrors: true, validateFormats: false, code: { source: true, esm: false } };
 
+// ajv's deep equality (uniqueItems, const, enum) throws on prototype-less mappings, which is
+// what the loader makes; the validators use src/validate/json-equal.ts instead, inlined so
+// the generated files stay self-contained. tsc has built dist/src before this script runs.
+const { jsonEqual } = await import('../dist/src/validate/json-equal.js');
+const AJV_EQUAL = 'require("ajv/dist/runtime/equal").default';
+function withJsonEqual(name, code) {
+  // Fail the build, rather than ship ajv's comparison, if a new ajv names it differently.
+  if (code.includes('runtime/equal') && !code.includes(AJV_EQUAL)) throw new Error(`${name}: ajv's equal is required in an unknown way`);
+  return code.split(AJV_EQUAL).join(`(${jsonEqual.toString()})`);
+}
+
 function emit(name, schema, refs = {}) {
   const ajv = new Ajv2020.default(options);
   ajv.addSchema(schema, 'main');
   const code = standaloneCode.default(ajv, { validate: 'main', ...refs });
-  writeFileSync(join(out, `${name}.cjs`), code);
+  writeFileSync(join(out, `${name}.cjs`), withJsonEqual(name, code));
 }
 
 emit('compose-spec', read('schema/vendor/compose-spec.schema.json'));
@@ -30,7 +41,7 @@ const xwg = read('schema/x-wireguard.schema.json');
   const ajv = new Ajv2020.default(options);
   ajv.addSchema(xwg);
   const code = standaloneCode.default(ajv, { project: `${xwg.$id}#/$defs/project`, service: `${xwg.$id}#/$defs/service` });
-  writeFileSync(join(out, 'x-wireguard.cjs'), code);
+  writeFileSync(join(out, 'x-wireguard.cjs'), withJsonEqual('x-wireguard', code));
 }
 
 // LinuxKit's image-spec schema is draft-04 (ajv's core dropped draft-04; ajv-draft-04 is its
@@ -38,7 +49,7 @@ const xwg = read('schema/x-wireguard.schema.json');
 {
   const ajv = new AjvDraft04(options);
   ajv.addSchema(read('schema/vendor/linuxkit-moby.schema.json'), 'main');
-  writeFileSync(join(out, 'linuxkit-moby.cjs'), standaloneCode.default(ajv, { validate: 'main' }));
+  writeFileSync(join(out, 'linuxkit-moby.cjs'), withJsonEqual('linuxkit-moby', standaloneCode.default(ajv, { validate: 'main' })));
 }
 
 // V8 code caches for the validators `check` and `render` load on every run (see

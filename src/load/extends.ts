@@ -5,6 +5,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { error, type Diagnostic } from '../diagnostics.js';
 import { copyKey, isObject, keyLoc, newMap, selfLoc, valueLoc, type Json, type JsonObject } from './located.js';
 import { mergeValues } from './merge.js';
+import { carryTags } from './tags.js';
 
 /** Loads another compose file in the Specification shape (parsed, interpolated, converted). */
 export type FileLoader = (path: string) => { doc: JsonObject | undefined; diagnostics: Diagnostic[] } | 'missing';
@@ -48,6 +49,7 @@ export function resolveExtends(model: JsonObject, mainFile: string, projectDir: 
     const at = valueLoc(svc, 'extends');
     const own = newMap(selfLoc(svc));
     for (const k of Object.keys(svc)) if (k !== 'extends') copyKey(own, svc, k);
+    carryTags(own, svc); // `KEY: !reset` in the service removes the base's KEY
     const baseName = typeof ext === 'string' ? ext : isObject(ext) && typeof ext['service'] === 'string' ? ext['service'] : undefined;
     if (baseName === undefined) return own; // the schema stage reports the malformed value
     let baseCtx: Context = ctx;

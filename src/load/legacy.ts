@@ -5,6 +5,7 @@
 // format and the rendered stack is in the Specification format whatever came in.
 import { warning, type Diagnostic } from '../diagnostics.js';
 import { copyKey, isObject, keyLoc, newMap, selfLoc, setKeyLoc as setKey, valueLoc, type Json, type JsonObject } from './located.js';
+import { carryTags } from './tags.js';
 
 export type Format = 'spec' | 'v2' | 'v3' | 'v1';
 
@@ -33,6 +34,7 @@ export function toSpec(doc: JsonObject): { doc: JsonObject; format: Format; diag
   if (format !== 'v1') {
     const out = newMap(selfLoc(doc));
     for (const k of Object.keys(doc)) if (k !== 'version') copyKey(out, doc, k);
+    carryTags(out, doc);
     return { doc: out, format, diagnostics };
   }
   const out = newMap(selfLoc(doc));
@@ -46,6 +48,8 @@ export function toSpec(doc: JsonObject): { doc: JsonObject; format: Format; diag
     const svc = doc[name] as Json;
     copyKey(services, doc, name, isObject(svc) ? fromV1Service(svc, diagnostics) : svc);
   }
+  // A tagged key of a v1 file names a service (or an x- field: those tags do no harm there).
+  carryTags(services, doc);
   out['services'] = services;
   return { doc: out, format, diagnostics };
 }
@@ -71,6 +75,7 @@ function fromV1Service(svc: JsonObject, diagnostics: Diagnostic[]): JsonObject {
         copyKey(out, svc, k);
     }
   }
+  carryTags(out, svc);
   if (Object.hasOwn(svc, 'dockerfile')) {
     const build = newMap(valueLoc(svc, 'build') ?? keyLoc(svc, 'dockerfile'));
     const context = svc['build'];

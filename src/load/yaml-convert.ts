@@ -1,10 +1,11 @@
 // The yaml library's node tree → plain located values (src/load/parse.ts parses): every value
 // keeps its position, merge keys (`<<`, which go-yaml and therefore compose honour) follow
 // YAML 1.1 precedence, and alias expansion and nesting are bounded (LIMITS).
-import { isAlias, isMap, isScalar, isSeq, visit, type Alias, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Alias, type Document, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { error, type Diagnostic, type Pos } from '../diagnostics.js';
 import { keyLoc, locateMap, locateSeq, setItemLoc, setKeyLoc, valueLoc, type Json, type JsonObject } from './located.js';
 import { LIMITS } from './parse.js';
+import { markKey, mergeTag, tagsOf, type Tag } from './tags.js';
 
 export class LimitExceeded extends Error {}
 
@@ -75,10 +76,11 @@ export class Converter {
     if (isScalar(node)) {
       // go-yaml (compose's parser) still reads a plain `0440` as octal, as YAML 1.1 did; file
       // modes of secrets and configs are written that way, so keep their meaning.
-      if (typeof node.value === 'number' && node.type === 'PLAIN' && /^[-+]?0[0-7]+$/.test(node.source ?? '')) {
+      const raw = mergeTag(node.tag) ? untagged(node) : node.value;
+      if (typeof raw === 'number' && node.type === 'PLAIN' && /^[-+]?0[0-7]+$/.test(node.source ?? '')) {
         return parseInt(node.source!, 8);
       }
-      const value = scalarValue(node.value);
+      const value = scalarValue(raw);
       if (viaAlias && typeof value === 'string' && (this.aliasChars += value.length) > LIMITS.aliasChars) {
         throw new LimitExceeded(`aliases repeat more than ${LIMITS.aliasChars} characters of text`);
       }
@@ -93,10 +95,12 @@ export class Converter {
   private seq(node: YAMLSeq, depth: number, viaAlias: boolean): Json[] {
     const out: Json[] = [];
     locateSeq(out, this.pos(node.range?.[0]));
-    node.items.forEach((item, i) => {
+    for (const item of node.items) {
+      // A `!reset` item is dropped from its own sequence (compose-go's ResetProcessor does so).
+      if (this.tagOf(item) === 'reset') continue;
       out.push(this.convert(item, depth + 1, viaAlias));
-      setItemLoc(out, i, this.pos((item as Node | null)?.range?.[0] ?? node.range?.[0]));
-    });
+      setItemLoc(out, out.length - 1, this.pos((item as Node | null)?.range?.[0] ?? node.range?.[0]));
+    }
     return out;
   }
 
@@ -127,6 +131,11 @@ export class Converter {
         if (valueNode) merges.push(valueNode);
         continue;
       }
+      // `KEY: !reset VALUE`: the key is not in this file's mapping, and the merge removes it
+      // from the base (src/load/tags.ts); `!override` keeps the value and marks the key.
+      const tag = this.tagOf(valueNode);
+      if (tag) markKey(out, key, tag, keyPos);
+      if (tag === 'reset') continue;
       out[key] = this.convert(valueNode, depth + 1, viaAlias);
       setKeyLoc(out, key, keyPos, valueNode?.range ? this.pos(valueNode.range[0]) : keyPos);
     }
@@ -140,6 +149,9 @@ export class Converter {
    */
   private merge(out: JsonObject, m: Node, depth: number, viaAlias: boolean): void {
     const sources = isSeq(m) ? m.items : [m];
+    // Keys written in the mapping itself (a `!reset` one too), and keys an earlier source gave.
+    const explicit = new Set([...Object.keys(out), ...tagsOf(out).keys()]);
+    const taken = new Set<string>();
     for (const s of sources) {
       const merged = this.convert(s, depth + 1, viaAlias || isAlias(s));
       if (merged === null || typeof merged !== 'object' || Array.isArray(merged)) {
@@ -148,15 +160,36 @@ export class Converter {
       }
       const keys = Object.keys(merged);
       this.spend(keys.length);
+      // Tags inside a merged mapping apply where it is merged (compose-go drops `<<` from
+      // their paths); an explicit key, or an earlier merged mapping's, wins as values do.
+      const tags = tagsOf(merged);
+      for (const [k, t] of tags) if (!explicit.has(k) && !taken.has(k)) markKey(out, k, t.tag, t.pos);
       for (const k of keys) {
-        if (Object.hasOwn(out, k)) continue;
+        if (explicit.has(k) || taken.has(k)) continue;
         out[k] = merged[k]!;
         const fallback = this.pos(m.range?.[0]);
         const kp = keyPosOf(merged, k) ?? { key: fallback, value: fallback };
         setKeyLoc(out, k, kp.key, kp.value);
       }
+      for (const k of [...keys, ...tags.keys()]) taken.add(k);
     }
   }
+
+  /** Our merge tag on a node, or on the node an alias names (as compose-go reads it). */
+  private tagOf(node: unknown): Tag | undefined {
+    const target = isAlias(node) ? this.resolve(node) : (node as Node | null);
+    return mergeTag((target as { tag?: string } | null | undefined)?.tag);
+  }
+}
+
+/**
+ * A plain scalar under one of our tags: the yaml library leaves it a string (the tag is
+ * unknown to it), where the core schema would make `!override 8080` a number.
+ */
+function untagged(node: Scalar): unknown {
+  if (node.type !== 'PLAIN' || node.source === undefined) return node.value;
+  const contents = parseDocument(node.source).contents;
+  return isScalar(contents) ? contents.value : node.value;
 }
 
 function scalarValue(v: unknown): Json {

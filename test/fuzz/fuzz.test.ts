@@ -15,6 +15,26 @@ const yamlish = fc.string({
   maxLength: 300,
 });
 
+/**
+ * Long-syntax lists (issue 14): their items are mappings, which the schema's uniqueItems
+ * compares; the loader's mappings have no prototype. Each list's items are distinct, as the
+ * schema wants, and mix with the short syntax.
+ */
+const longLists = fc.record(
+  {
+    ports: fc.uniqueArray(fc.integer({ min: 1, max: 50000 }), { maxLength: 3 }).chain((ts) =>
+      fc.tuple(...ts.map((t) => fc.constantFrom<unknown>({ target: t }, { target: t, published: String(t + 10000) }, { target: t, protocol: 'udp', mode: 'host' }, `${t + 10000}:${t}`))),
+    ),
+    volumes: fc.uniqueArray(fc.stringMatching(/^[a-z]{1,4}$/), { maxLength: 3 }).chain((vs) =>
+      fc.tuple(...vs.map((v) => fc.constantFrom<unknown>({ type: 'volume', source: `v${v}`, target: `/v/${v}` }, { type: 'tmpfs', target: `/t/${v}` }, { type: 'bind', source: '.', target: `/b/${v}`, read_only: true }, `v${v}:/s/${v}`))),
+    ),
+    secrets: fc.constantFrom<unknown[]>([{ source: 's1', target: '/run/s1', mode: 0o440 }, { source: 's2' }], [{ source: 's1' }], ['s2', { source: 's1', target: 'one' }]),
+    configs: fc.constantFrom<unknown[]>([{ source: 'c1', target: '/etc/c1' }, { source: 'c2' }], ['c1']),
+    depends_on: fc.constant('long'),
+  },
+  { requiredKeys: [] },
+);
+
 /** A compose file that is valid, to start from. */
 const validCompose = fc
   .uniqueArray(fc.stringMatching(/^[a-z][a-z0-9_]{0,5}$/), { minLength: 1, maxLength: 6 })
@@ -23,11 +43,27 @@ const validCompose = fc
       names: fc.constant(names),
       links: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.option(fc.stringMatching(/^[a-z]{1,4}$/))), { maxLength: 8 }),
       wg: fc.option(fc.record({ pool: fc.constantFrom('10.1.0.0/24', '10.9.0.0/30', 'fd00::/120'), port: fc.integer({ min: 1024, max: 65535 }) }), { nil: undefined }),
+      long: fc.array(longLists, { minLength: names.length, maxLength: names.length }),
     }),
   )
-  .map(({ names, links, wg }) => {
+  .map(({ names, links, wg, long }) => {
     const services: Record<string, Record<string, unknown>> = {};
-    for (const n of names) services[n] = { image: `img/${n}`, environment: { A: '${APP}' }, ports: ['80'] };
+    const top: Record<string, Record<string, unknown>> = { volumes: {}, secrets: {}, configs: {} };
+    names.forEach((n, i) => {
+      const svc: Record<string, unknown> = { image: `img/${n}`, environment: { A: '${APP}' }, ports: ['80'] };
+      const { depends_on, ...lists } = long[i]!;
+      Object.assign(svc, lists);
+      // Forward only, like links below, so no cycle; the long form, as the merge makes it.
+      if (depends_on && i + 1 < names.length) svc['depends_on'] = { [names[i + 1]!]: { condition: 'service_started', required: true } };
+      for (const v of (lists.volumes ?? []) as unknown[]) {
+        const source = typeof v === 'string' ? v.split(':')[0]! : (v as { type: string; source?: string }).type === 'volume' ? (v as { source: string }).source : undefined;
+        if (source) top['volumes']![source] = {};
+      }
+      // The compose file itself is a file that exists, for secrets and configs to point at.
+      for (const s of ['s1', 's2']) if (lists.secrets) top['secrets']![s] = { file: './compose.yaml' };
+      for (const c of ['c1', 'c2']) if (lists.configs) top['configs']![c] = { file: './compose.yaml' };
+      services[n] = svc;
+    });
     for (const [a, b, alias] of links) {
       // Forward only: a link starts its target first, so backward links would make cycles.
       const i = a % names.length;
@@ -36,10 +72,14 @@ const validCompose = fc
       const svc = services[names[i]!]!;
       const list = (svc['links'] as string[] | undefined) ?? [];
       const text = alias ? `${names[j]}:${alias}` : names[j]!;
-      if (!list.includes(text)) list.push(text);
+      // One link per target and per name: `z` beside `z:z`, or `a:c` beside `b:c`, is an
+      // error of its own (WGC042).
+      const taken = list.flatMap((l) => l.split(':'));
+      if (!taken.includes(names[j]!) && !(alias && taken.includes(alias))) list.push(text);
       svc['links'] = list;
     }
     const doc: Record<string, unknown> = { services };
+    for (const [k, v] of Object.entries(top)) if (Object.keys(v).length > 0) doc[k] = v;
     if (wg) doc['x-wireguard'] = { pool: wg.pool, port: wg.port };
     return doc;
   });
@@ -89,6 +129,17 @@ test('fuzz: arbitrary YAML documents (fc.anything, dangerous keys included)', as
       await renderChecked('arbitrary YAML', { 'compose.yaml': text });
     }),
     fuzzOptions(60),
+  );
+});
+
+test('fuzz: valid compose documents, long-syntax lists included, render', async () => {
+  await fc.assert(
+    fc.asyncProperty(validCompose, async (doc) => {
+      // Without its x-wireguard block, whose pools may be too small or of the wrong family.
+      const { 'x-wireguard': _, ...valid } = doc;
+      assert.is(await renderChecked('valid', { 'compose.yaml': stringify(valid) }), 0);
+    }),
+    fuzzOptions(40),
   );
 });
 

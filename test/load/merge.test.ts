@@ -2,22 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { itemLoc, keyLoc, selfLoc, valueLoc, type Json, type JsonObject } from '../../src/load/located.js';
 import { mergeValues } from '../../src/load/merge.js';
-import { at, get, plain, yaml } from './support.js';
+import { at, get, mergeWeb, plain, yaml } from './support.js';
 
 // Rules: https://github.com/compose-spec/compose-spec/blob/main/13-merge.md
 const A = '/p/compose.yaml';
 const B = '/p/compose.override.yaml';
-
-/** Merges the override file's `web` onto the base file's `web` and returns the merged `web`. */
-function mergeWeb(base: string, over: string): { web: JsonObject; merged: JsonObject } {
-  const merged = mergeValues(yaml(A, `services:\n  web:\n${indent(base)}`), yaml(B, `services:\n  web:\n${indent(over)}`)) as JsonObject;
-  return { web: get(merged, 'services', 'web') as JsonObject, merged };
-}
-const indent = (s: string) =>
-  s
-    .split('\n')
-    .map((l) => (l ? `    ${l}` : l))
-    .join('\n');
 
 test('mappings merge key by key; scalars are overridden', () => {
   const { web } = mergeWeb('image: a\nrestart: always\n', 'image: b\ntty: true\n');
@@ -131,18 +120,21 @@ test('devices are unique by container path', () => {
   assert.equal(plain(get(web, 'devices')), ['/dev/b', '/dev/c:/dev/x']);
 });
 
-test('depends_on: a list and a mapping merge into a mapping; a list entry keeps the base condition', () => {
+test('depends_on: a list and a mapping merge into the long form, list entries with compose’s defaults', () => {
+  // compose-go's mergeDependsOn: a listed name is {condition: service_started, required: true}
+  // on either side, so a list entry in the override resets a base condition to that default.
+  const started = { condition: 'service_started', required: true };
   const { web } = mergeWeb(
     'depends_on: [db, cache]\n',
     'depends_on:\n  cache: {condition: service_healthy}\n  queue: {condition: service_started}\n',
   );
   assert.equal(plain(get(web, 'depends_on')), {
-    db: null,
-    cache: { condition: 'service_healthy' },
+    db: started,
+    cache: { condition: 'service_healthy', required: true },
     queue: { condition: 'service_started' },
   });
   const r2 = mergeWeb('depends_on:\n  db: {condition: service_healthy}\n', 'depends_on: [db, queue]\n');
-  assert.equal(plain(get(r2.web, 'depends_on')), { db: { condition: 'service_healthy' }, queue: null });
+  assert.equal(plain(get(r2.web, 'depends_on')), { db: started, queue: started });
 });
 
 test('service networks: a list and a mapping merge into a mapping', () => {

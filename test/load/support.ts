@@ -1,6 +1,7 @@
 // Small helpers shared by the loader tests (not a test file itself: uvu only runs *.test.js).
 import type { Diagnostic, Pos } from '../../src/diagnostics.js';
 import { isObject, type Json, type JsonObject } from '../../src/load/located.js';
+import { mergeValues } from '../../src/load/merge.js';
 import { parseYaml } from '../../src/load/parse.js';
 
 /**
@@ -35,3 +36,14 @@ export function get(root: Json | undefined, ...path: (string | number)[]): Json 
   if (cur === undefined) throw new Error(`nothing at ${path.join('.')}`);
   return cur;
 }
+
+/** Merges the override file's `web` onto the base file's `web` and returns the merged `web`. */
+export function mergeWeb(base: string, over: string, files: readonly [string, string] = ['/p/compose.yaml', '/p/compose.override.yaml']): { web: JsonObject; merged: JsonObject } {
+  const merged = mergeValues(yaml(files[0], `services:\n  web:\n${indent(base)}`), yaml(files[1], `services:\n  web:\n${indent(over)}`)) as JsonObject;
+  return { web: get(merged, 'services', 'web') as JsonObject, merged };
+}
+const indent = (s: string) =>
+  s
+    .split('\n')
+    .map((l) => (l ? `    ${l}` : l))
+    .join('\n');
