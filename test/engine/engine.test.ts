@@ -289,6 +289,16 @@ if (ENABLED) {
       assert.is(run('nsenter', ['-t', pid, '-n', 'iptables', '-D', 'INPUT', ...rule]).status, 0);
     }
     await until('status: every link up once the port is open again', allUp, 30_000);
+
+    // --watch: a look every 2 s (one after the other when stdout is not a terminal) until Ctrl-C.
+    const child = spawn('node', [BIN, 'status', '--watch', '-p', PROJECT], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await until('status --watch: two looks', () => (out.match(/^project wgcengine: 6\/6 link directions up$/gm) ?? []).length >= 2, 30_000);
+    child.kill('SIGINT');
+    assert.is(await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000))]), 130);
+    assert.not.match(out, /\x1b/, 'no control sequence when stdout is not a terminal');
   });
 
   test('up without -d stays attached to the logs; Ctrl-C stops the project (exit 130), and nothing is removed', async () => {
