@@ -37,7 +37,7 @@ export const CODES = {
   WGC030: 'compose schema violation',
   WGC031: 'x-wireguard schema violation',
   WGC032: 'invalid project name',
-  WGC033: 'v1 attribute with no Compose Specification equivalent, dropped',
+  WGC033: 'v1 volume_driver that cannot be carried over, dropped',
   // links
   WGC040: 'link to a service that does not exist',
   WGC041: 'service links to itself',

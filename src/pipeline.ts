@@ -18,6 +18,7 @@ import { resolveExtends } from './load/extends.js';
 import { isObject, newMap, valueLoc, type JsonObject } from './load/located.js';
 import { applyProfiles, fileLoader, projectName, type LoadedProject } from './load/load.js';
 import type { Format } from './load/legacy.js';
+import { v1Networking } from './load/legacy-network.js';
 import { mergeValues } from './load/merge.js';
 import { STDIN_NAME, withStdin } from './load/io.js';
 import { resolveOptions, type Environment, type ProjectOptions } from './load/project-options.js';
@@ -92,6 +93,9 @@ export function loadProject(opts: ProjectOptions, envr: Environment): LoadResult
     model['services'] = newMap(undefined);
   }
   diagnostics.push(...resolveExtends(model, files[0]!, resolved.projectDir, loadFile));
+  // 4b. a v1 project's networking once every file and extends are in: a link or a `net:` may
+  //     name a service of another file (docker-compose refuses to mix v1 with later formats).
+  if (formats.length > 0 && formats.every((f) => f === 'v1')) v1Networking(model);
 
   const { enabled, disabled } = applyProfiles(model['services'] as JsonObject, resolved.profiles);
   model['services'] = enabled;

@@ -3,8 +3,9 @@
 // the legacy v1 format has the services at the top level and a few attributes that were
 // renamed later. Everything becomes the Specification shape here, so later stages see one
 // format and the rendered stack is in the Specification format whatever came in.
-import { warning, type Diagnostic } from '../diagnostics.js';
+import type { Diagnostic } from '../diagnostics.js';
 import { copyKey, isObject, keyLoc, newMap, selfLoc, setKeyLoc as setKey, valueLoc, type Json, type JsonObject } from './located.js';
+import { v1Volumes } from './legacy-volumes.js';
 import { carryTags } from './tags.js';
 
 export type Format = 'spec' | 'v2' | 'v3' | 'v1';
@@ -39,6 +40,7 @@ export function toSpec(doc: JsonObject): { doc: JsonObject; format: Format; diag
   }
   const out = newMap(selfLoc(doc));
   const services = newMap(selfLoc(doc));
+  const names = Object.keys(doc).filter((k) => k !== 'version' && !k.startsWith('x-'));
   for (const name of Object.keys(doc)) {
     if (name === 'version') continue;
     if (name.startsWith('x-')) {
@@ -46,16 +48,18 @@ export function toSpec(doc: JsonObject): { doc: JsonObject; format: Format; diag
       continue;
     }
     const svc = doc[name] as Json;
-    copyKey(services, doc, name, isObject(svc) ? fromV1Service(svc, diagnostics) : svc);
+    copyKey(services, doc, name, isObject(svc) ? fromV1Service(svc) : svc);
   }
   // A tagged key of a v1 file names a service (or an x- field: those tags do no harm there).
   carryTags(services, doc);
   out['services'] = services;
+  const volumes = v1Volumes(doc, names, diagnostics);
+  if (volumes) out['volumes'] = volumes;
   return { doc: out, format, diagnostics };
 }
 
 /** The v1 attributes that were renamed or reshaped in v2 (docker-compose's config/config.py). */
-function fromV1Service(svc: JsonObject, diagnostics: Diagnostic[]): JsonObject {
+function fromV1Service(svc: JsonObject): JsonObject {
   const out = newMap(selfLoc(svc));
   for (const k of Object.keys(svc)) {
     switch (k) {
@@ -69,8 +73,7 @@ function fromV1Service(svc: JsonObject, diagnostics: Diagnostic[]): JsonObject {
       case 'log_opt':
         break; // folded below
       case 'volume_driver':
-        diagnostics.push(warning('WGC033', 'v1 volume_driver has no equivalent in the Compose Specification and is dropped', keyLoc(svc, k)));
-        break;
+        break; // the `driver` of the named volumes it creates: see legacy-volumes.ts
       default:
         copyKey(out, svc, k);
     }

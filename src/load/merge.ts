@@ -36,13 +36,14 @@ const names: Rule = (base, over, path) => mergeMaps(namesAsMap(base, () => null)
 /**
  * depends_on: a list of names is the long form with compose's defaults, so both sides merge
  * into valid long-form entries (compose-go's mergeDependsOn); a null entry fails the schema.
+ * `required: true` is left out: it is the Specification's default, and docker-compose 1.29
+ * refuses the key (the differential tier found it).
  */
 const dependsOn: Rule = (base, over, path) => mergeMaps(namesAsMap(base, startedAt), namesAsMap(over, startedAt), path);
 function startedAt(p: Pos | undefined): JsonObject {
   const entry = newMap(p);
   entry['condition'] = 'service_started';
-  entry['required'] = true;
-  if (p) for (const k of ['condition', 'required']) setKeyLoc(entry, k, p, p);
+  if (p) setKeyLoc(entry, 'condition', p, p);
   return entry;
 }
 

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { detectFormat, toSpec } from '../../src/load/legacy.js';
+import { v1VolumeName } from '../../src/load/legacy-volumes.js';
 import { keyLoc, selfLoc, valueLoc } from '../../src/load/located.js';
 import { at, codes, get, plain, yaml } from './support.js';
 
@@ -110,11 +111,52 @@ test('v1: log_driver and log_opt become logging: {driver, options}, with positio
   assert.equal(plain(get(onlyOpt.doc, 'services', 'web')), { logging: { options: { 'max-size': '1m' } } });
 });
 
-test('v1: volume_driver is dropped with a warning at its key', () => {
-  const r = toSpec(yaml(F, 'web:\n  image: a\n  volume_driver: flocker\n'));
-  assert.equal(plain(get(r.doc, 'services', 'web')), { image: 'a' });
-  assert.equal(codes(r.diagnostics), ['WGC033@3:3']);
-  assert.is(r.diagnostics[0]!.severity, 'warning');
+test('v1: named volumes are declared with their own name (no project prefix) and the volume_driver', () => {
+  const r = toSpec(
+    yaml(
+      F,
+      `db:
+  image: postgres
+  volume_driver: flocker
+  volumes: ["pgdata:/var/lib/postgresql/data", "./conf:/etc/pg", "/anon", "~/x:/x", "logs:/logs:ro"]
+backup:
+  image: b
+  volumes: ["pgdata:/backup:ro"]
+`,
+    ),
+  );
+  assert.equal(plain(r.doc['volumes']), { pgdata: { name: 'pgdata', driver: 'flocker' }, logs: { name: 'logs', driver: 'flocker' } });
+  // The service no longer carries volume_driver (the Specification has no such attribute).
+  assert.equal(Object.keys(get(r.doc, 'services', 'db') as object), ['image', 'volumes']);
+  assert.equal(valueLoc(get(r.doc, 'volumes'), 'pgdata'), at(F, 4, 13));
+  assert.equal(r.diagnostics, []);
+  // Without named volumes: nothing declared.
+  assert.is(toSpec(yaml(F, 'web:\n  image: a\n  volumes: ["./a:/a"]\n')).doc['volumes'], undefined);
+});
+
+test('v1: a volume_driver that cannot be carried over is dropped with a warning at it', () => {
+  const none = toSpec(yaml(F, 'web:\n  image: a\n  volume_driver: flocker\n'));
+  assert.equal(plain(get(none.doc, 'services', 'web')), { image: 'a' });
+  assert.equal(codes(none.diagnostics), ['WGC033@3:3']);
+  assert.is(none.diagnostics[0]!.severity, 'warning');
+  // A second driver for a volume another service creates: the first one wins, as in v1
+  // (the volume exists when the second service starts).
+  const two = toSpec(yaml(F, 'a:\n  volumes: ["v:/v"]\nb:\n  volume_driver: other\n  volumes: ["v:/w"]\n'));
+  assert.equal(plain(two.doc['volumes']), { v: { name: 'v' } });
+  assert.equal(codes(two.diagnostics), ['WGC033@4:18']);
+});
+
+test('v1VolumeName: host paths and anonymous volumes are not named volumes', () => {
+  const cases: [string, string | undefined][] = [
+    ['pgdata:/data', 'pgdata'],
+    ['pgdata:/data:ro', 'pgdata'],
+    ['./a:/a', undefined],
+    ['/host:/c', undefined],
+    ['~/h:/c', undefined],
+    ['/anon', undefined],
+    [':/x', undefined],
+  ];
+  for (const [entry, want] of cases) assert.is(v1VolumeName(entry), want, entry);
 });
 
 test('v1: a version "1" key is dropped, not treated as a service', () => {

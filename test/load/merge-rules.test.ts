@@ -13,7 +13,7 @@ import { at, codes, get, mergeWeb, plain, yaml } from './support.js';
 
 const A = '/p/compose.yaml';
 const B = '/p/compose.override.yaml';
-const STARTED = { condition: 'service_started', required: true };
+const STARTED = { condition: 'service_started' };
 
 // --- bug 2: depends_on ---------------------------------------------------------------------------
 

@@ -75,7 +75,7 @@ test('extends chains with !override, as compose-go’s TestOverrideMiddle', () =
 `,
   );
   assert.equal(resolveExtends(model, A, '/p', () => 'missing'), []);
-  const started = { condition: 'service_started', required: true };
+  const started = { condition: 'service_started' };
   assert.equal(plain(get(model, 'services', 'main', 'depends_on')), { depend_two: started, depend_base: started });
 });
 

@@ -121,16 +121,16 @@ test('devices are unique by container path', () => {
 });
 
 test('depends_on: a list and a mapping merge into the long form, list entries with compose’s defaults', () => {
-  // compose-go's mergeDependsOn: a listed name is {condition: service_started, required: true}
+  // compose-go's mergeDependsOn: a listed name is {condition: service_started} (required: true, the default, left out)
   // on either side, so a list entry in the override resets a base condition to that default.
-  const started = { condition: 'service_started', required: true };
+  const started = { condition: 'service_started' };
   const { web } = mergeWeb(
     'depends_on: [db, cache]\n',
     'depends_on:\n  cache: {condition: service_healthy}\n  queue: {condition: service_started}\n',
   );
   assert.equal(plain(get(web, 'depends_on')), {
     db: started,
-    cache: { condition: 'service_healthy', required: true },
+    cache: { condition: 'service_healthy' },
     queue: { condition: 'service_started' },
   });
   const r2 = mergeWeb('depends_on:\n  db: {condition: service_healthy}\n', 'depends_on: [db, queue]\n');
