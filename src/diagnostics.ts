@@ -70,7 +70,8 @@ export const CODES = {
   WGC068: 'the lockfile is older than the keys this state directory made (a rollback), or the epoch record is unreadable',
   // moby: the LinuxKit image spec
   WGC070: 'compose feature not supported in the LinuxKit output',
-  WGC071: 'service without an image is left out of the LinuxKit output',
+  WGC071: 'a build-only service runs the image compose names PROJECT-SERVICE',
+  WGC084: 'linuxkit cannot build a compose service',
   WGC072: 'private keys embedded in the LinuxKit image',
   // build: the image builders
   WGC080: 'no image builder found',

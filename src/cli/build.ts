@@ -1,5 +1,6 @@
 // `wg-compose build [kernel|init|all]`: stage each image's build context, name it by its
 // content hash, and hand it to a real builder unless an image by that name exists already.
+// `wg-compose build services`: the project's `build:` services, named as `moby` runs them.
 // Progress (the builder's own output) goes to stderr; stdout gets the image references built
 // or found, one per line, or with --dry-run the exact commands a real run would execute.
 import { lstatSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -19,10 +20,12 @@ import {
 } from '../build/context.js';
 import { detectBuilder } from '../build/detect.js';
 import { error } from '../diagnostics.js';
+import type { ProjectOptions } from '../load/project-options.js';
+import { planServiceBuild, serviceBuilds } from '../build/services.js';
 import { EXIT, type CliIO } from './io.js';
 import { report } from './report.js';
 
-export type BuildTarget = ImageKind | 'all';
+export type BuildTarget = ImageKind | 'all' | 'services';
 
 export interface BuildOptions {
   readonly target: BuildTarget;
@@ -31,6 +34,8 @@ export interface BuildOptions {
   readonly dryRun: boolean;
   /** --build-arg KEY=VALUE pairs, in the order given (a later one wins). */
   readonly buildArgs: readonly (readonly [string, string])[];
+  /** For `services`: the compose project whose `build:` services are built. */
+  readonly project?: ProjectOptions;
 }
 
 /** Where contexts are staged: one directory per kind and hash, so a plan names it exactly. */
@@ -53,6 +58,7 @@ export async function runBuild(io: CliIO, o: BuildOptions): Promise<number> {
     return EXIT.external;
   }
   const builder = detected.builder;
+  if (o.target === 'services') return buildServices(io, o.project ?? EMPTY_PROJECT, builder, buildArgs, o.dryRun);
   const root = stagingRoot(io.env);
   if (!ensureStagingRoot(io, root)) return EXIT.external;
 
@@ -107,6 +113,47 @@ async function buildOne(io: CliIO, kind: ImageKind, builder: Builder, buildArgs:
   }
   io.stderr(`wg-compose: ${kind}: built ${hashTag} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   io.stdout(`${hashTag}\n`);
+  return EXIT.ok;
+}
+
+const EMPTY_PROJECT: ProjectOptions = { files: [], stdin: undefined, projectName: undefined, projectDirectory: undefined, envFiles: [], profiles: [] };
+
+/**
+ * `build services`: each `build:` service's image, under the name the LinuxKit spec (`moby`)
+ * and compose give it, with the build's own context, Dockerfile, args and target.
+ */
+async function buildServices(io: CliIO, project: ProjectOptions, builder: Builder, extra: Map<string, string>, dryRun: boolean): Promise<number> {
+  if (builder.kind === 'linuxkit') {
+    report(io, [error('WGC084', 'linuxkit builds packages (a build.yml), not the images of compose services', undefined, 'build them with docker: `linuxkit build --docker` takes images from the local docker engine')]);
+    return EXIT.usage;
+  }
+  const { analyzeProject } = await import('./prepare.js');
+  const analysis = analyzeProject(io, project);
+  if (typeof analysis === 'number') return analysis;
+  const { name, model, disabled, projectDir } = analysis.project;
+  const builds = serviceBuilds(name, model, disabled, projectDir);
+  if (builds.length === 0) {
+    io.stderr(`wg-compose: project ${name} has no service with build:; nothing to build\n`);
+    return EXIT.ok;
+  }
+  for (const b of builds) {
+    const argv = planServiceBuild(builder, b, extra)!;
+    const skipped = b.ignored.length ? ` (not passed on: build.${b.ignored.join(', build.')})` : '';
+    if (dryRun) {
+      io.stdout(`# ${b.service}: ${b.image}${skipped}\n${shellQuote(argv)}\n`);
+      continue;
+    }
+    io.stderr(`wg-compose: ${b.service}: building ${b.image} with ${builder.kind}${skipped}\n+ ${shellQuote(argv)}\n`);
+    const started = Date.now();
+    const result = await stream(io, argv);
+    if (result.code !== 0) {
+      const last = result.lastLines.filter((l) => l.trim() !== '').pop();
+      report(io, [error('WGC081', `${builder.kind} failed building ${b.image} for ${b.service}${result.code === undefined ? '' : ` (exit ${result.code})`}${last ? `: ${last.trim()}` : ''}`, undefined, "the builder's output is above")]);
+      return EXIT.external;
+    }
+    io.stderr(`wg-compose: ${b.service}: built ${b.image} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    io.stdout(`${b.image}\n`);
+  }
   return EXIT.ok;
 }
 

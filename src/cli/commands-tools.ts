@@ -23,8 +23,8 @@ export const check = defineCommand<Record<string, unknown> & { readonly paths: s
   },
 });
 
-interface BuildValues {
-  readonly target: 'kernel' | 'init' | 'all';
+interface BuildValues extends WithProject {
+  readonly target: 'kernel' | 'init' | 'all' | 'services';
   readonly builder?: string;
   readonly buildArg: readonly (readonly [string, string])[];
   readonly dryRun?: boolean;
@@ -39,16 +39,19 @@ export const build = defineCommand<BuildValues>({
     'the compose sidecar image). Each is tagged localhost/wg-compose/NAME:<hash of its build context>\n' +
     "and :latest; an image whose hash tag exists is not rebuilt. The builder's output goes to stderr,\n" +
     'the image references to stdout. Builder: --builder, else WG_COMPOSE_BUILDER, else the first of\n' +
-    'docker (if its daemon answers), podman, buildah on PATH. Exit 3 when no builder is found or it fails.',
-  arguments: [new Argument('[target]', 'kernel, init or all').choices(['kernel', 'init', 'all']).default('all')],
+    'docker (if its daemon answers), podman, buildah on PATH. Exit 3 when no builder is found or it fails.\n' +
+    'build services builds the project\'s build: services instead (project options select it), each\n' +
+    'tagged as the LinuxKit spec of `wg-compose moby` runs it: its image:, else PROJECT-SERVICE.',
+  arguments: [new Argument('[target]', 'kernel, init, all (kernel and init) or services (the project\'s build: services)').choices(['kernel', 'init', 'all', 'services']).default('all')],
   options: [
     // Checked by `build` itself: WG_COMPOSE_BUILDER names one the same way, and needs the same check.
     new Option('--builder <builder>', 'docker, podman, buildah or linuxkit, or a path to one of them'),
     new Option('--build-arg <KEY=VALUE>', 'build argument, repeatable (e.g. BASE=localhost/my-base for init)').argParser(keyValue).default([]),
     dryRunOption('stage the contexts and print the exact commands; run nothing'),
   ],
+  project: true,
   run: async (io, o) =>
-    (await import('./build.js')).runBuild(io, { target: o.target, builder: o.builder, dryRun: o.dryRun === true, buildArgs: o.buildArg }),
+    (await import('./build.js')).runBuild(io, { target: o.target, builder: o.builder, dryRun: o.dryRun === true, buildArgs: o.buildArg, project: o.project }),
 });
 
 interface EngineValues extends WithProject {

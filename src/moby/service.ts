@@ -2,7 +2,8 @@
 // from containerd, without compose's engine features, so each compose attribute is either
 // carried over (table below), handled by the WireGuard wiring (links, networks, the hosts
 // file), or reported as not supported at its own line: never dropped silently.
-import { warning, type Diagnostic } from '../diagnostics.js';
+import { diag, warning, type Diagnostic } from '../diagnostics.js';
+import { builtImageName } from '../build/services.js';
 import { isObject, keyLoc, type JsonObject } from '../load/located.js';
 import type { KeyValues } from '../model/canonical/key-values.js';
 import type { CanonicalService } from '../model/canonical/service.js';
@@ -11,6 +12,8 @@ import type { CanonicalService } from '../model/canonical/service.js';
 export const VOLUME_ROOT = '/var/lib/wg-compose/volumes';
 
 export interface ServiceContext {
+  /** The project's name: a `build:` service without `image:` runs the image built as PROJECT-NAME. */
+  readonly project: string;
   readonly name: string;
   readonly svc: JsonObject;
   /** The long forms of its attributes. */
@@ -44,7 +47,7 @@ const HANDLERS: Record<string, Handler> = {
     out['image'] = String(c.svc['image']);
   },
   build: (c, _out, report) => {
-    if (typeof c.svc['image'] === 'string') report('build', 'LinuxKit pulls images, it does not build them: the image named by image: is used; build and push it first');
+    if (typeof c.svc['image'] === 'string') report('build', 'LinuxKit does not build images: the image named by image: is used; `wg-compose build services` builds it under that name');
   },
   entrypoint: () => {
     // Folded into command (below): LinuxKit has one argv.
@@ -161,18 +164,21 @@ export function serviceEntry(c: ServiceContext): ServiceResult {
   const diagnostics: Diagnostic[] = [];
   const report = (key: string, why: string) =>
     diagnostics.push(warning('WGC070', `services.${c.name}.${key}: ${why}`, keyLoc(c.svc, key)));
-  if (typeof c.svc['image'] !== 'string') {
+  let image = c.svc['image'];
+  if (typeof image !== 'string') {
+    // Only build: (the schema wants one of the two): the image compose would build and name.
+    image = builtImageName(c.project, c.name);
     diagnostics.push(
-      warning(
+      diag(
         'WGC071',
-        `services.${c.name} has no image (only build:), so it is left out of the LinuxKit image`,
+        'note',
+        `services.${c.name} has only build:, so the LinuxKit image runs ${image}, the image compose names it`,
         keyLoc(c.svc, 'build') ?? undefined,
-        'build and push the image, then name it with image:',
+        'build it first with `wg-compose build services`; `linuxkit build --docker` takes it from the local docker engine',
       ),
     );
-    return { entry: undefined, mkdirs: [], diagnostics };
   }
-  const out: JsonObject = { name: c.name };
+  const out: JsonObject = { name: c.name, image };
   const extra = { mkdirs: [] as string[] };
   for (const key of Object.keys(c.svc)) {
     if (key.startsWith('x-') || HANDLED_ELSEWHERE.has(key)) continue;

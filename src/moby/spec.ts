@@ -131,6 +131,7 @@ export function renderMoby(input: MobyInput): MobyOutput {
     if (!sv || input.disabled.has(name)) continue;
     const iface = ifaceOf.get(name);
     const r = serviceEntry({
+      project: input.project,
       name,
       svc: sv.raw,
       canonical: sv.canonical,

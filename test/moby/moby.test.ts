@@ -197,7 +197,7 @@ volumes:
   try {
     const r = await runCli(['moby'], { cwd: dir, env: fixedMaster(dir) });
     assert.is(r.code, 0, r.stderr);
-    const lines = r.stderr.split('\n').filter((l) => / (warning|error) WGC/.test(l)).map((l) => l.replace(/: (warning|error) (WGC\d+):.*/, ' $2'));
+    const lines = r.stderr.split('\n').filter((l) => / (warning|error|note) WGC/.test(l)).map((l) => l.replace(/: (warning|error|note) (WGC\d+):.*/, ' $2'));
     assert.equal(lines, [
       'compose.yaml:4:5 WGC070', // ports
       'compose.yaml:6:5 WGC070', // healthcheck
@@ -206,13 +206,16 @@ volumes:
       'compose.yaml:14:5 WGC070', // volume with a driver
       'compose.yaml:14:5 WGC070', // host path bind
       'compose.yaml:17:5 WGC070', // shm_size
-      'compose.yaml:19:5 WGC071', // build only: left out
+      'compose.yaml:19:5 WGC071', // build only: runs the image compose names
       'compose.yaml:22:5 WGC070', // the volume's driver
     ]);
     assert.match(r.stderr, /services\.web\.depends_on: .*health conditions are not waited for/);
     const spec = parse(r.stdout, { version: '1.1' }) as Spec;
     assert.equal(validateMobySpec(spec), []);
-    assert.equal(spec.services.map((s) => s.name), ['rngd', 'web', 'api']);
+    const images = spec.services.map((s) => `${s.name} ${s.image}`);
+    assert.equal(images.slice(0, 3), [`rngd ${STOCK.rngd}`, 'web nginx', 'api example/api']);
+    assert.match(images[3]!, /^worker [a-z0-9][a-z0-9_-]*-worker$/, 'the build-only service runs PROJECT-worker');
+    assert.match(r.stderr, /note WGC071: services\.worker has only build:, so the LinuxKit image runs \S+-worker, the image compose names it\n/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
