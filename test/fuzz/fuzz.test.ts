@@ -143,6 +143,47 @@ test('fuzz: valid compose documents, long-syntax lists included, render', async 
   );
 });
 
+/** Lines an override may carry for one service, the spec's merge tags included (issue 14). */
+const overrideLine = fc.constantFrom(
+  'ports: !reset []',
+  'ports: !override ["8080:80"]',
+  'environment: !reset {}',
+  'environment: !override {B: "1"}',
+  'environment: {A: !reset null}',
+  'links: !reset []',
+  'depends_on: !reset {}',
+  'volumes: !override []',
+  'build: ./app',
+  'build: {args: {X: "1"}}',
+  'env_file: a.env',
+  'dns: 1.1.1.1',
+  'logging: {driver: syslog, options: {tag: x}}',
+  'deploy: {replicas: 2}',
+  'image: !reset null',
+);
+
+let rendered = 0;
+test('fuzz: several -f files merged, with !reset and !override, never crash', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      validCompose,
+      validCompose,
+      fc.array(fc.tuple(fc.nat(), fc.uniqueArray(overrideLine, { minLength: 1, maxLength: 4 })), { maxLength: 4 }),
+      async (base, second, tagged) => {
+        const names = Object.keys(base['services'] as object);
+        const services = new Map<string, string[]>();
+        for (const [i, lines] of tagged) services.set(names[i % names.length]!, lines);
+        const third = `services:\n${[...services].map(([n, lines]) => `  ${n}:\n${lines.map((l) => `    ${l}\n`).join('')}`).join('')}`;
+        const files = { 'compose.yaml': stringify(base), 'second.yaml': stringify(second), 'third.yaml': services.size > 0 ? third : 'services: {}\n', 'a.env': 'E=1\n' };
+        const code = await renderChecked('merged files', files, ['render', '-p', 'fuzz', '-f', 'compose.yaml', '-f', 'second.yaml', '-f', 'third.yaml']);
+        // Counted, so the case counts show the merges are not all refused before they render.
+        if (code === 0) rendered++;
+      },
+    ),
+    fuzzOptions(30),
+  );
+});
+
 test('fuzz: compose documents with a wrong type at any level', async () => {
   await fc.assert(
     fc.asyncProperty(
@@ -208,7 +249,7 @@ test('fuzz: devices and special files wherever a file is named; every line break
 
 test('fuzz: case counts', () => {
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
-  process.stderr.write(`\n  fuzz${LONG ? ' (long)' : ''}: ${[...counts].map(([k, v]) => `${k} ${v}`).join(', ')}; ${total} cases\n`);
+  process.stderr.write(`\n  fuzz${LONG ? ' (long)' : ''}: ${[...counts].map(([k, v]) => `${k} ${v}`).join(', ')}; ${total} cases (merged files rendered: ${rendered})\n`);
   assert.ok(total > 0);
 });
 
