@@ -88,7 +88,7 @@ export const importKey = defineCommand<WithProject & DryRun & { readonly service
 export const exportTopology = defineCommand<WithProject & { readonly format: 'json' | 'yaml' }>({
   name: 'export',
   summary: 'print the public topology for other tools: services, peers, epochs, pools (no secrets)',
-  description: 'Print show --json plus the settings (pools, ports, MTU), every link with its epoch and the master fingerprint.',
+  description: 'Print show --json plus the settings (pools, ports, MTU), every link with its epoch and the\nmaster fingerprint.',
   options: [new Option('--format <format>', 'output format').choices(['json', 'yaml']).default('json')],
   project: true,
   run: async (io, o) => (await import('./export.js')).runExport(io, o.project, o.format),

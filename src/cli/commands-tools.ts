@@ -39,7 +39,8 @@ export const build = defineCommand<BuildValues>({
     'the compose sidecar image). Each is tagged localhost/wg-compose/NAME:<hash of its build context>\n' +
     "and :latest; an image whose hash tag exists is not rebuilt. The builder's output goes to stderr,\n" +
     'the image references to stdout. Builder: --builder, else WG_COMPOSE_BUILDER, else the first of\n' +
-    'docker (if its daemon answers), podman, buildah on PATH. Exit 3 when no builder is found or it fails.\n' +
+    'docker (if its daemon answers), podman, buildah on PATH. Exit 3 when no builder is found or it\n' +
+    'fails. ' +
     'build services builds the project\'s build: services instead (project options select it), each\n' +
     'tagged as the LinuxKit spec of `wg-compose moby` runs it: its image:, else PROJECT-SERVICE.',
   arguments: [new Argument('[target]', 'kernel, init, all (kernel and init) or services (the project\'s build: services)').choices(['kernel', 'init', 'all', 'services']).default('all')],
@@ -119,9 +120,10 @@ export const deploy = defineCommand<WithProject & { readonly dryRun?: boolean; r
     '(or DOCKER_HOST) with the docker CLI (WG_COMPOSE_DOCKER names another):\n' +
     '  docker stack deploy --resolve-image never --prune -c - PROJECT   (the stack on stdin)\n' +
     'then wait until every task of every linked service has its tunnel up, passing traffic to\n' +
-    'each peer (a handshake, and a ping through the tunnel where the image has ping), with progress on stderr (tasks running, tunnels up, per node), and remove the\n' +
-    'secrets of earlier deploys no task uses. Exit 3 when docker fails or a tunnel is not up in time,\n' +
-    'naming each task that is not ready and why.',
+    'each peer (a handshake, and a ping through the tunnel where the image has ping), with progress\n' +
+    'on stderr (tasks running, tunnels up, per node), and remove the secrets of earlier deploys no\n' +
+    'task uses. Exit 3 when docker fails or a tunnel is not up in time, naming each task that is\n' +
+    'not ready and why.',
   options: [
     dryRunOption('print what would be written and the exact commands; write and run nothing'),
     new Option('--timeout <seconds>', 'how long to wait for the tunnels after the deploy').argParser(positiveSeconds).default(180),

@@ -28,6 +28,9 @@ ever printed. wg-compose.lock beside the compose file holds public data only: co
 Exit codes: 0 ok, 1 problems in the input (diagnostics on stderr), 2 usage error,
 3 an external tool failed, 4 internal error (a bug: please report it).`;
 
+/** The width help text is laid out for; every description line fits in it (test/cli/commands.test.ts). */
+export const HELP_WIDTH = 100;
+
 /** In the order `wg-compose --help` lists them. */
 export const COMMANDS: readonly Registration[] = [render, show, rotate, importKey, exportTopology, check, moby, build, up, down, status, deploy, rm];
 
@@ -37,7 +40,9 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .description(ABOUT)
     .version(VERSION, '-V, --version')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    // Descriptions are wrapped by hand (under 100 columns); commander would wrap them again at
+    // 80 whenever stdout is not a terminal, breaking every line in two.
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, getOutHelpWidth: () => HELP_WIDTH, getErrHelpWidth: () => HELP_WIDTH })
     .showHelpAfterError('(see wg-compose --help)')
     .addHelpText('after', FOOTER);
   for (const register of COMMANDS) {

@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { COMMANDS } from '../../src/cli/main.js';
+import { COMMANDS, HELP_WIDTH } from '../../src/cli/main.js';
 import { project, runCli } from '../helpers/cli.js';
 
 function program(): Command {
@@ -20,6 +20,15 @@ test('every command and every option and argument has a help text', () => {
     for (const o of c.options) assert.ok(o.description.length > 5, `${c.name()} ${o.flags}`);
     for (const a of c.registeredArguments) assert.ok(a.description.length > 5, `${c.name()} ${a.name()}`);
   }
+});
+
+test('help is laid out as written: no description line wider than the help width, none wrapped again', async () => {
+  const p = program();
+  for (const c of p.commands) for (const l of c.description().split('\n')) assert.ok(l.length <= HELP_WIDTH, `${c.name()}: ${l.length} columns: ${l}`);
+  const dir = project({ 'compose.yaml': 'services:\n  a:\n    image: x\n' });
+  const r = await runCli(['status', '--help'], { cwd: dir, env: {} });
+  assert.is(r.code, 0);
+  for (const l of p.commands.find((c) => c.name() === 'status')!.description().split('\n')) assert.ok(r.stdout.includes(`${l}\n`), `wrapped again: ${l}`);
 });
 
 test('every command that writes state or runs tools takes --dry-run', () => {

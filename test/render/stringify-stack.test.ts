@@ -116,9 +116,12 @@ test('property: the stack text reads back as the intended value', () => {
   fc.assert(
     fc.property(stack, (out) => {
       const intended = JSON.stringify(out);
-      fc.pre(readJson(__TEST.whole(out, COMMENT)) === intended);
+      const library = __TEST.whole(out, COMMENT);
+      fc.pre(readJson(library) === intended);
       checked++;
-      assert.equal(read(stringifyStack(out, COMMENT, (v) => v)), JSON.parse(intended));
+      // Compared with what the library's own text reads back as, not with JSON: JSON writes
+      // -Infinity (YAML's -.inf) as null, which made a correct emitter look wrong.
+      assert.equal(read(stringifyStack(out, COMMENT, (v) => v)), read(library));
     }),
     { numRuns: RUNS },
   );
