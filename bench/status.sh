@@ -3,7 +3,7 @@
 # chain, each service linked to the next, so every sidecar has one or two peers), against the
 # way it was done before, `docker exec NAME-wg wg show` in each sidecar one after the other.
 # BENCH_RUNS looks of each, alternating. Prints medians, samples and the ratio. Not a test.
-# Public tools only. On the harness's dockerd (or any engine DOCKER_HOST names):
+# Public tools only (and /proc/stat). On the harness's dockerd (or any engine DOCKER_HOST names):
 #
 #   npm run build && scripts/docker-setup.sh install && scripts/docker-setup.sh engine
 #   BENCH_RUNS=7 bench/status.sh
@@ -34,11 +34,20 @@ t0="$(now)"
 node "$root/bin/wg-compose.js" up -d -p bst 2>"$work/up.log" || { cat "$work/up.log" >&2; exit 1; }
 echo "up -d of $N services, $((N - 1)) links: $(dt "$t0" "$(now)") s" >&2
 
+# What the idle stack costs the machine (its healthchecks: an exec every 2 s per sidecar), which
+# every figure below pays for: CPU busy over 10 s, from /proc/stat.
+busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat; }
+read -r b0 i0 <<<"$(busy)"; sleep 10; read -r b1 i1 <<<"$(busy)"
+awk -v b="$((b1 - b0))" -v i="$((i1 - i0))" -v n="$(nproc)" 'BEGIN { printf "idle stack: CPU %.0f%% busy (%.1f of %d cores)\n", 100 * b / (b + i), n * b / (b + i), n }'
+
 st=() serial=()
 for r in $(seq 1 "$RUNS"); do
+  # Each look starts after a pause, so neither pays for the other's leftover engine work.
+  sleep 2
   t0="$(now)"
   node "$root/bin/wg-compose.js" status -p bst >"$work/status.out" || { cat "$work/status.out" >&2; exit 1; }
   st+=("$(dt "$t0" "$(now)")")
+  sleep 2
   t0="$(now)"
   for i in $(seq 1 "$N"); do docker exec "bst_s$i-wg_1" wg show wg0 >/dev/null; done
   serial+=("$(dt "$t0" "$(now)")")

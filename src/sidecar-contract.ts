@@ -6,6 +6,12 @@
 
 /** Touched by templates/sidecar.sh once `wg-quick up` has configured addresses and routes; the healthcheck tests it too. */
 export const READY_FILE = '/run/wg-compose.ready';
+/**
+ * Where a compose sidecar writes its status file (templates/sidecar.sh, WG_COMPOSE_STATUS): the
+ * stack bind-mounts the service's directory of the state directory here (statusPathInStack),
+ * and `status` reads the files there instead of asking each sidecar through the engine.
+ */
+export const STATUS_MOUNT = '/run/wg-compose/status';
 /** `namespace` or `sidecar`: which of the two generated containers this is. */
 export const ROLE_LABEL = 'dev.wg-compose.role';
 /** The service a namespace owner or sidecar belongs to. */
@@ -20,4 +26,4 @@ export const PROJECT_LABEL = 'dev.wg-compose.project';
 export const SECRET_LABEL = 'dev.wg-compose.secret';
 
 /** The template data the stack template reads (`{{json @readyFile}}`). */
-export const SIDECAR_CONTRACT = { readyFile: READY_FILE, roleLabel: ROLE_LABEL, serviceLabel: SERVICE_LABEL, projectLabel: PROJECT_LABEL, secretLabel: SECRET_LABEL } as const;
+export const SIDECAR_CONTRACT = { readyFile: READY_FILE, statusMount: STATUS_MOUNT, roleLabel: ROLE_LABEL, serviceLabel: SERVICE_LABEL, projectLabel: PROJECT_LABEL, secretLabel: SECRET_LABEL } as const;

@@ -8,15 +8,19 @@
 #   WG_COMPOSE_INTERFACE  the interface name (the config file's base name)
 #   WG_COMPOSE_RERESOLVE  seconds between endpoint re-resolutions (default 10; 0 = off)
 #   WG_COMPOSE_READY      file touched once the interface is up (default /run/wg-compose.ready)
+#   WG_COMPOSE_STATUS     a directory to write the interface's state to (probe below), as
+#                         IFACE, at once and then every re-resolution interval; unset: none
 set -eu
 conf="${WG_COMPOSE_CONFIG:?WG_COMPOSE_CONFIG is not set}"
 iface="${WG_COMPOSE_INTERFACE:?WG_COMPOSE_INTERFACE is not set}"
 every="${WG_COMPOSE_RERESOLVE:-10}"
 ready="${WG_COMPOSE_READY:-/run/wg-compose.ready}"
+status="${WG_COMPOSE_STATUS:-}"
 
 # A kernel interface outlives a sidecar restart (it lives in the namespace, which the
 # namespace container keeps); a userspace one dies with it. Start clean either way.
 rm -f "$ready"
+[ -z "$status" ] || rm -f "$status/$iface"
 ip link del "$iface" 2>/dev/null || true
 # wg refuses a whole configuration when one endpoint name does not resolve ("Name or service
 # not known" is final to it), so a single peer whose container is not up yet would keep every
@@ -55,8 +59,40 @@ kick() {
 wg show "$iface" peers | while read -r pub; do kick "$pub"; done || true
 touch "$ready"
 
+# probe IFACE: what `wg-compose status` reads (src/status/links.ts parses it, and runs this very
+# function in a sidecar whose status file is missing or old): `now UNIXTIME`, `interface
+# PUBLICKEY PORT`, and per peer `peer PUBLICKEY ENDPOINT HANDSHAKE RX TX`. Public keys, times
+# and counters only: `wg show dump` prints the private and preshared keys, and they are dropped
+# here. First, one ping through the tunnel to each peer whose handshake is missing or older
+# than 120 s (REKEY_AFTER_TIME): an idle link has no reason to shake hands, and a packet to
+# send makes WireGuard do it, so an idle but healthy link is not reported stale (180 s).
+# Returns 3 when there is no such interface.
+probe() {
+  wg show "$1" dump >/dev/null 2>&1 || return 3
+  if command -v ping >/dev/null 2>&1; then
+    for a in $(wg show "$1" dump | awk -F '\t' -v now="$(date +%s)" 'NR > 1 && ($5 == 0 || now - $5 > 120) { split($4, a, ","); sub(/\/.*/, "", a[1]); if (a[1] != "(none)") print a[1] }'); do
+      ping -c 1 -W 1 -q "$a" >/dev/null 2>&1 &
+    done
+    wait
+  fi
+  echo "now $(date +%s)"
+  wg show "$1" dump | awk -F '\t' 'NR == 1 { print "interface", $2, $3; next } { print "peer", $1, $3, $5, $6, $7 }'
+}
+
+# The status file: replaced by a rename, so a reader never sees half of one, and readable by
+# all (it holds no secret; `status` may run as a user other than the engine's).
+report() {
+  [ -n "$status" ] || return 0
+  if probe "$iface" >"$status/.$iface.tmp"; then
+    chmod 644 "$status/.$iface.tmp" && mv -f "$status/.$iface.tmp" "$status/$iface"
+  else
+    rm -f "$status/.$iface.tmp" "$status/$iface"
+  fi
+}
+
 stop() {
   rm -f "$ready"
+  [ -z "$status" ] || rm -f "$status/$iface"
   wg-quick down "$up" 2>/dev/null || true
   exit 0
 }
@@ -87,11 +123,16 @@ reresolve() {
   done
 }
 
+# The first status is written before the handshakes complete; the next, 2 s later, after.
+report || true
+next=2
 while :; do
   if [ "$every" -gt 0 ]; then
-    sleep "$every" &
+    sleep "$next" &
     wait $! || true
+    next="$every"
     reresolve || true
+    report || true
   else
     sleep 3600 &
     wait $! || true

@@ -1,13 +1,22 @@
-// `wg-compose status`: is every link up? One look at every running sidecar of the project (on
-// one host, through the container engine's CLI: `ps`, `inspect`, one `exec` per sidecar, all
-// at once; on a swarm, through a one-shot job on every node: status-swarm.ts), one row per
-// link direction. Exit 0 when every direction is up, 1 otherwise, so it
-// serves as a health probe; --watch looks again every 2 s until Ctrl-C. It reads the state
-// `render` wrote (for the topology: who should be peers with whom) and writes nothing.
+// `wg-compose status`: is every link up? One look at every running sidecar of the project, one
+// row per link direction, exit 0 when every direction is up and 1 otherwise, so it serves as a
+// health probe; --watch looks again every 2 s until Ctrl-C.
+// - On one host: which sidecars run, from the engine's list of the project's containers (one
+//   request to its API where the socket is known, src/engine/api.ts; else `ps` and `inspect`);
+//   then each one's status file (templates/sidecar.sh writes it every 10 s into the service's
+//   directory of the state directory, bind-mounted); and an `exec` of the same probe only in
+//   a sidecar whose file is missing or old, or shows a link not up (asking pings the peer,
+//   which may settle it).
+// - On a swarm: a one-shot job on every node (status-swarm.ts).
+// It reads the state `render` wrote (the topology: who should be peers with whom) and writes nothing.
 import type { ProjectOptions } from '../load/project-options.js';
 import { ROLE_LABEL, SERVICE_LABEL } from '../sidecar-contract.js';
-import { detectRuntime, execIn, projectContainers, type Runtime } from '../engine/runtime.js';
-import { linkRows, parseProbe, PROBE, statusJson, statusTable, type SidecarSeen } from '../status/links.js';
+import { apiSocket, listByLabel } from '../engine/api.js';
+import { COMPOSE_PROJECT_LABEL, detectRuntime, execIn, projectContainers, type Runtime } from '../engine/runtime.js';
+import { isAbsolute, join, resolve } from 'node:path';
+import { readRegularFile } from '../state/files.js';
+import { serviceStatusDir } from '../state/paths.js';
+import { fromStatusFile, linkRows, needsAsking, parseProbe, PROBE, statusJson, statusTable, type SidecarSeen } from '../status/links.js';
 import type { Topology } from '../topology/topology.js';
 import { findDocker } from './docker-cli.js';
 import { say } from './engine.js';
@@ -44,7 +53,9 @@ export async function runStatus(io: CliIO, o: StatusOptions): Promise<number> {
       say(io, { code: 'WGC115', severity: 'error', message: 'no docker or podman CLI on PATH to ask the engine with', hint: 'status asks the engine that runs the stack (wg-compose up) for its sidecars' });
       return EXIT.external;
     }
-    look = () => lookCompose(rt, topology, settings.iface);
+    const dir = p.analysis.project.projectDir;
+    const file = (service: string): string => join(serviceStatusDir(isAbsolute(dir) ? dir : resolve(io.cwd, dir), topology.project, service), settings.iface);
+    look = () => lookCompose(rt, topology, settings.iface, file);
   }
   const once = async (): Promise<{ text: string; code: number }> => {
     const seen = topology.nodes.size === 0 ? new Map<string, SidecarSeen>() : await look();
@@ -61,25 +72,51 @@ export async function runStatus(io: CliIO, o: StatusOptions): Promise<number> {
   return watch(io, once);
 }
 
-/** Every linked service's sidecar: not there, stopped, running without its interface, or up with what its interface says. */
-export async function lookCompose(rt: Runtime, topology: Topology, iface: string): Promise<Map<string, SidecarSeen>> {
+/**
+ * Every linked service's sidecar: not there, stopped, running without its interface, or up with
+ * what its interface says. `statusFile` names a service's status file on this host.
+ */
+export async function lookCompose(rt: Runtime, topology: Topology, iface: string, statusFile: (service: string) => string): Promise<Map<string, SidecarSeen>> {
   const sidecars = new Map<string, { id: string; name: string; status: string }>();
-  for (const c of await projectContainers(rt, topology.project)) {
+  const socket = apiSocket(rt);
+  const listed = socket === undefined ? undefined : await listByLabel(socket, COMPOSE_PROJECT_LABEL, topology.project);
+  for (const c of listed ?? (await projectContainers(rt, topology.project))) {
     const service = c.labels[SERVICE_LABEL];
     if (c.labels[ROLE_LABEL] === 'sidecar' && service !== undefined && topology.nodes.has(service)) sidecars.set(service, c);
   }
   const seen = new Map<string, SidecarSeen>();
+  const ask = new Set<string>();
+  const now = Math.floor(Date.now() / 1000);
+  for (const service of topology.nodes.keys()) {
+    const c = sidecars.get(service);
+    if (!c) seen.set(service, { kind: 'none' });
+    else if (c.status !== 'running') seen.set(service, { kind: 'stopped', container: c.name, status: c.status });
+    else {
+      const text = readStatusFile(statusFile(service));
+      const fresh = text === undefined ? undefined : fromStatusFile(text, now);
+      if (fresh) seen.set(service, { kind: 'up', container: c.name, iface: fresh });
+      else ask.add(service);
+    }
+  }
+  for (const s of needsAsking(linkRows(topology, seen))) ask.add(s);
   await Promise.all(
-    [...topology.nodes.keys()].map(async (service) => {
-      const c = sidecars.get(service);
-      if (!c) return seen.set(service, { kind: 'none' });
-      if (c.status !== 'running') return seen.set(service, { kind: 'stopped', container: c.name, status: c.status });
+    [...ask].map(async (service) => {
+      const c = sidecars.get(service)!;
       const out = await execIn(rt, c.id, ['sh', '-c', PROBE, 'sh', iface]);
       const parsed = out === undefined ? undefined : parseProbe(out);
-      return seen.set(service, parsed ? { kind: 'up', container: c.name, iface: parsed } : { kind: 'interface-down', container: c.name });
+      seen.set(service, parsed ? { kind: 'up', container: c.name, iface: parsed } : { kind: 'interface-down', container: c.name });
     }),
   );
   return seen;
+}
+
+/** The text of a status file, or undefined: missing, a symbolic link, not a regular file, too large. */
+function readStatusFile(path: string): string | undefined {
+  try {
+    return readRegularFile(path, 'a sidecar status file', 64 * 1024)?.text;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

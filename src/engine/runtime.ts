@@ -84,9 +84,12 @@ export interface ContainerInfo {
   readonly healthInterval: number | undefined;
 }
 
+/** The label compose puts on every container of a project, naming it. */
+export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
+
 /** Every container of a compose project (compose labels each with its project). */
 export async function projectContainers(rt: Runtime, project: string): Promise<ContainerInfo[]> {
-  const ps = await call(rt, ['ps', '-a', '-q', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`]);
+  const ps = await call(rt, ['ps', '-a', '-q', '--no-trunc', '--filter', `label=${COMPOSE_PROJECT_LABEL}=${project}`]);
   if (!ps.ok) return [];
   const ids = ps.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
   if (ids.length === 0) return [];

@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Compiled } from '../pipeline.js';
 import { serializeLockfile } from '../state/lockfile.js';
 import { advanceRecord, EMPTY_RECORD, serializeEpochRecord, type EpochRecord } from '../state/epochs.js';
-import { configDir, configDirFor, configFileName, epochsPath, importedDir, isImportedKeyOf, stateDir } from '../state/paths.js';
+import { configDir, configDirFor, configFileName, epochsPath, importedDir, isImportedKeyOf, serviceStatusDir, stateDir, statusDir } from '../state/paths.js';
 import { makePlan, type Plan, type Removal } from './plan.js';
 
 export interface StatePlanInput {
@@ -25,6 +25,9 @@ export interface StatePlanInput {
 export function statePlan(i: StatePlanInput): Plan {
   const dir = configDirFor(i.projectDir, i.project, i.compiled.target);
   const dirs = [...new Set([stateDir(i.projectDir), configDir(i.projectDir, i.project), dir])];
+  // Compose sidecars write their status files into these (bind-mounted: src/render/stack.ts).
+  const linked = [...i.compiled.topology.nodes.keys()].sort();
+  const statusDirs = i.compiled.target === 'compose' && linked.length > 0 ? [statusDir(i.projectDir, i.project), ...linked.map((s) => serviceStatusDir(i.projectDir, i.project, s))] : [];
   const files = [...i.compiled.configs]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([service, content]) => ({ path: join(dir, configFileName(service)), content, mode: 0o600, what: `wg-quick config of ${service}` }));
@@ -34,7 +37,7 @@ export function statePlan(i: StatePlanInput): Plan {
     projectDir: i.projectDir,
     // Swarm's configs are in a directory of their own inside the project's (configDirFor).
     tempDirs: [...dirs.map((d) => ({ dir: d })), { dir: importedDir(i.projectDir, i.project) }, { dir: dirname(i.lockPath), of: basename(i.lockPath) }],
-    privateDirs: dirs,
+    privateDirs: [...dirs, ...statusDirs],
     master: i.master && { ...i.master, mode: 0o600, what: 'master secret' },
     files,
     commit,

@@ -4,10 +4,14 @@ import { parse } from 'yaml';
 import type { Json, JsonObject } from '../load/located.js';
 import { namespaceName, secretName } from '../model/names.js';
 import type { Settings } from '../model/settings.js';
+import { STATUS_MOUNT } from '../sidecar-contract.js';
+import { serviceFileBase, statusPathInStack } from '../state/paths.js';
 import { sidecarScript, template } from './templates.js';
 
 /** Stands for the service name in the parsed template; no service name or setting holds U+0001. */
 const SERVICE_PLACEHOLDER = '\u0001wg-compose-service\u0001';
+/** Stands for the base of the service's file names in the state directory (serviceFileBase). */
+const FILE_PLACEHOLDER = '\u0001wg-compose-file\u0001';
 
 export interface SidecarParts {
   namespace: JsonObject;
@@ -20,7 +24,7 @@ export interface SidecarParts {
  * its name filled in (fillName): parsing it for every service was most of the time of
  * rendering a large stack.
  */
-export function sidecarTemplate(settings: Settings): SidecarParts {
+export function sidecarTemplate(settings: Settings, project: string): SidecarParts {
   const text = template('sidecar.yml.hbs')({
     service: SERVICE_PLACEHOLDER,
     image: settings.image,
@@ -29,18 +33,19 @@ export function sidecarTemplate(settings: Settings): SidecarParts {
     iface: settings.iface,
     configName: `${settings.iface}.conf`,
     configPath: `/run/secrets/${settings.iface}.conf`,
+    statusVolume: `${statusPathInStack(project, FILE_PLACEHOLDER)}:${STATUS_MOUNT}`,
     script: embeddedScript(),
   });
   return parse(text) as SidecarParts;
 }
 
-/** A deep copy (prototype-free maps, like the rest of the model) with the placeholder replaced by the name. */
-export function fillName(v: unknown, name: string): Json {
-  if (typeof v === 'string') return v.includes(SERVICE_PLACEHOLDER) ? v.replaceAll(SERVICE_PLACEHOLDER, () => name) : v;
-  if (Array.isArray(v)) return v.map((x) => fillName(x, name));
+/** A deep copy (prototype-free maps, like the rest of the model) with the placeholders replaced by the name and its file base. */
+export function fillName(v: unknown, name: string, base = serviceFileBase(name)): Json {
+  if (typeof v === 'string') return v.includes('\u0001') ? v.replaceAll(SERVICE_PLACEHOLDER, () => name).replaceAll(FILE_PLACEHOLDER, () => base) : v;
+  if (Array.isArray(v)) return v.map((x) => fillName(x, name, base));
   if (v !== null && typeof v === 'object') {
     const out = obj();
-    for (const k of Object.keys(v)) out[k] = fillName((v as Record<string, unknown>)[k], name);
+    for (const k of Object.keys(v)) out[k] = fillName((v as Record<string, unknown>)[k], name, base);
     return out;
   }
   return v as Json;

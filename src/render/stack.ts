@@ -48,7 +48,7 @@ export interface StackInput {
 export function renderStack(input: StackInput, sink?: (piece: string) => void): string {
   const { model, topology } = input;
   // The sidecar template, rendered and parsed once for this stack (see sidecarTemplate).
-  const sidecar = sidecarTemplate(input.settings);
+  const sidecar = sidecarTemplate(input.settings, input.project);
   const out = obj();
   // No top-level `name:`: docker-compose 1.x rejects it, and the engine is given the project
   // name (-p) by whoever runs the stack; the header comment records it.

@@ -8,8 +8,9 @@ import { step } from './write-steps.js';
 /**
  * Reads a state file that must be a regular file, never through a symlink (O_NOFOLLOW, then
  * fstat of what was opened); undefined when it does not exist. `what` names it in errors.
+ * A file larger than maxBytes is refused (one a container writes, say).
  */
-export function readRegularFile(path: string, what: string): { text: string; mode: number } | undefined {
+export function readRegularFile(path: string, what: string, maxBytes = Infinity): { text: string; mode: number } | undefined {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -22,6 +23,7 @@ export function readRegularFile(path: string, what: string): { text: string; mod
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new UnsafePathError(`${path} is not a regular file`);
+    if (st.size > maxBytes) throw new UnsafePathError(`${path} is larger than ${maxBytes} bytes; refusing to read it as ${what}`);
     return { text: readFileSync(fd, 'utf8'), mode: st.mode & 0o777 };
   } finally {
     closeSync(fd);

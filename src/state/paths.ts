@@ -34,6 +34,18 @@ export function serviceFileBase(service: string): string {
 /** The service's wg-quick file in its project's directory. */
 export const configFileName = (service: string): string => `${serviceFileBase(service)}.conf`;
 
+/**
+ * Sidecar status files (compose): each linked service's sidecar writes its interface's state
+ * (public keys, times, counters: no secret) into a directory of its own, bind-mounted from
+ * here, and `status` reads them. Not secret, but inside the private project directory
+ * all the same: only the sidecars and the user's own commands have any business there.
+ */
+export const STATUS_DIR = 'status';
+export const statusDir = (projectDir: string, project: string): string => join(configDir(projectDir, project), STATUS_DIR);
+export const serviceStatusDir = (projectDir: string, project: string, service: string): string => join(statusDir(projectDir, project), serviceFileBase(service));
+/** The bind mount's source in the stack, relative to the project directory like the secrets' files. */
+export const statusPathInStack = (project: string, base: string): string => `./${STATE_DIR}/${project}/${STATUS_DIR}/${base}`;
+
 /** Where a stack is deployed: one host (compose), or a Docker Swarm (`render --target swarm`). */
 export type Target = 'compose' | 'swarm';
 export const TARGETS: readonly Target[] = ['compose', 'swarm'];

@@ -1,8 +1,10 @@
 // `wg-compose status`: the state of every link direction, from what each running sidecar says
 // about its interface. Pure: the probe's output in, rows, JSON and a table out. The probe
-// (PROBE) runs inside each sidecar and prints public keys, times and counters only: `wg show
-// dump` prints the private key and the preshared keys, so they are dropped there, at the
-// source, and never reach this process.
+// (PROBE, templates/sidecar.sh's `probe`) runs inside each sidecar, which writes its answer to
+// a status file every 10 s (compose) or prints it when asked, and it prints public keys, times
+// and counters only: `wg show dump` prints the private key and the preshared keys, so they are
+// dropped there, at the source, and never reach this process.
+import { sidecarScript } from '../render/templates.js';
 import type { Topology } from '../topology/topology.js';
 
 /**
@@ -15,24 +17,19 @@ export const STALE_AFTER_S = 180;
 export const REFRESH_AFTER_S = 120;
 
 /**
- * Run in the sidecar as `sh -c PROBE sh IFACE`: first, one ping through the tunnel to every
- * peer whose handshake is missing or due a refresh (an idle link has no reason to shake
- * hands; a packet to send makes WireGuard do it, so an idle but healthy link is not reported
- * stale), then `now UNIXTIME`, `interface PUBLICKEY PORT`, and per peer `peer PUBLICKEY
- * ENDPOINT HANDSHAKE RX TX`. Exit 3: no such interface.
+ * Run in a sidecar as `sh -c PROBE sh IFACE`: the `probe` function of templates/sidecar.sh,
+ * which each sidecar also runs itself to write its status file (see there for what it
+ * prints: public keys, times and counters only, and why it pings idle peers first), so
+ * the two can never differ. Exit 3: no such interface.
  */
-export const PROBE = [
-  'iface="$1"',
-  'wg show "$iface" dump >/dev/null 2>&1 || exit 3',
-  'if command -v ping >/dev/null 2>&1; then',
-  `  for a in $(wg show "$iface" dump | awk -F '\\t' -v now="$(date +%s)" 'NR > 1 && ($5 == 0 || now - $5 > ${REFRESH_AFTER_S}) { split($4, a, ","); sub(/\\/.*/, "", a[1]); if (a[1] != "(none)") print a[1] }'); do`,
-  '    ping -c 1 -W 1 -q "$a" >/dev/null 2>&1 &',
-  '  done',
-  '  wait',
-  'fi',
-  'echo "now $(date +%s)"',
-  `wg show "$iface" dump | awk -F '\\t' 'NR == 1 { print "interface", $2, $3; next } { print "peer", $1, $3, $5, $6, $7 }'`,
-].join('\n');
+export const PROBE = probeProgram(sidecarScript());
+
+/** The `probe() { … }` function of a sidecar script (it ends at the first `}` in column 0), and a call of it. */
+export function probeProgram(script: string): string {
+  const m = /^probe\(\) \{\n[\s\S]*?\n\}\n/m.exec(script);
+  if (!m) throw new Error('templates/sidecar.sh has no probe() function');
+  return `${m[0]}probe "$1"\n`;
+}
 
 export interface PeerSeen {
   readonly endpoint: string | undefined;
@@ -67,6 +64,33 @@ export function parseProbe(text: string): InterfaceSeen | undefined {
     }
   }
   return now !== undefined && iface ? { now, ...iface, peers } : undefined;
+}
+
+/**
+ * How old a sidecar's status file may be and still be read (a sidecar writes it every 10 s,
+ * templates/sidecar.sh): older, the sidecar is asked directly.
+ */
+export const STATUS_FRESH_S = 30;
+
+/**
+ * A status file's text (probe's output, written by the sidecar), read at `hostNow` (Unix
+ * seconds): undefined when it is not probe's output or is not fresh. Its clock is taken to be
+ * the reader's (the file lies on the same host as the engine that mounts it), so handshake ages
+ * count from now, not from when it was written: an old handshake reads as old as it is.
+ */
+export function fromStatusFile(text: string, hostNow: number): InterfaceSeen | undefined {
+  const seen = parseProbe(text);
+  if (!seen || hostNow - seen.now > STATUS_FRESH_S || seen.now - hostNow > STATUS_FRESH_S) return undefined;
+  return { ...seen, now: Math.max(hostNow, seen.now) };
+}
+
+/**
+ * The services whose sidecar should be asked directly after the status files were read: those
+ * with a link direction that a file says is not up for a reason the sidecar itself can
+ * settle (no handshake yet, stale: asking pings the peer, which makes WireGuard shake hands).
+ */
+export function needsAsking(rows: readonly LinkRow[]): Set<string> {
+  return new Set(rows.filter((r) => r.state === 'no handshake yet' || r.state === 'stale').map((r) => r.from));
 }
 
 /** What was seen of one service's sidecar. */

@@ -42,7 +42,7 @@ function snapshot(dir: string): Map<string, string> {
 function secretsOf(dir: string, projectName: string): string[] {
   const cdir = join(dir, '.wg-compose', projectName);
   const out: string[] = [];
-  for (const f of readdirSync(cdir)) {
+  for (const f of readdirSync(cdir).filter((n) => n.endsWith('.conf'))) {
     for (const m of readFileSync(join(cdir, f), 'utf8').matchAll(/^(?:PrivateKey|PresharedKey) = (\S+)$/gm)) out.push(m[1]!);
   }
   return [...new Set(out)];

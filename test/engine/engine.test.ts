@@ -9,7 +9,7 @@
 // after setting the engine up, and WG_COMPOSE_TEST_CLI=docker and WG_COMPOSE_TEST_NETNS for
 // dockerd); under `npm test` it registers nothing.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -247,7 +247,7 @@ if (ENABLED) {
       assert.not.match(r.stdout + r.stderr, /[A-Za-z0-9+/]{43}=/, 'no key, not even a public one');
       return { code: r.status, j: JSON.parse(r.stdout) as Status, text: r.stdout };
     };
-    const state = (j: Status, from: string, to: string) => j.links.find((l) => l.from === from && l.to === to)?.state;
+    const stateOf = (j: Status, from: string, to: string) => j.links.find((l) => l.from === from && l.to === to)?.state;
     const allUp = () => status().code === 0;
     await until('status: every link up', allUp, 30_000);
     const t0 = Date.now();
@@ -258,6 +258,17 @@ if (ENABLED) {
     assert.equal(ok.j.links.map((l) => `${l.from}>${l.to}`), ['api>db', 'api>web', 'cache>web', 'db>api', 'web>api', 'web>cache']);
     assert.equal(ok.j.links.find((l) => l.from === 'web' && l.to === 'api')!.names, ['backend']);
     for (const l of ok.j.links) assert.ok(l.rxBytes > 0 && l.txBytes > 0 && l.endpoint && l.lastHandshakeSeconds !== null, JSON.stringify(l));
+    // Each sidecar's status file, which status read: there, readable by all, no secret of the stack.
+    const state = join(dir, '.wg-compose', PROJECT);
+    const secrets = readdirSync(state).filter((f) => f.endsWith('.conf')).flatMap((f) => [...readFileSync(join(state, f), 'utf8').matchAll(/^(?:PrivateKey|PresharedKey) = (\S+)$/gm)].map((m) => m[1]!));
+    assert.ok(secrets.length >= 8, 'the configs hold the keys looked for');
+    for (const svc of ['api', 'cache', 'db', 'web']) {
+      const file = join(state, 'status', svc, 'wg0');
+      assert.is(statSync(file).mode & 0o777, 0o644, file);
+      const text = readFileSync(file, 'utf8');
+      assert.match(text, /^now \d+\ninterface /, file);
+      for (const k of secrets) assert.not.ok(text.includes(k), `a secret in ${file}`);
+    }
     const table = wgc('status');
     assert.is(table.status, 0);
     assert.match(table.stdout, /^project wgcengine: 6\/6 link directions up\n/);
@@ -266,9 +277,9 @@ if (ENABLED) {
     assert.is(podman('stop', container('cache-wg')).status, 0);
     const stopped = status();
     assert.is(stopped.code, 1);
-    assert.is(state(stopped.j, 'cache', 'web'), 'not running');
-    assert.is(state(stopped.j, 'web', 'cache'), 'peer not running');
-    assert.is(state(stopped.j, 'web', 'api'), 'up');
+    assert.is(stateOf(stopped.j, 'cache', 'web'), 'not running');
+    assert.is(stateOf(stopped.j, 'web', 'cache'), 'peer not running');
+    assert.is(stateOf(stopped.j, 'web', 'api'), 'up');
     assert.is(podman('start', container('cache-wg')).status, 0);
     await until('status: every link up after cache-wg started again', allUp, 30_000);
 
@@ -282,7 +293,7 @@ if (ENABLED) {
       assert.is(podman('restart', container('cache-wg')).status, 0);
       const blocked = await until('status: cache → web without a handshake', () => {
         const s = status();
-        return s.code === 1 && state(s.j, 'cache', 'web') === 'no handshake yet';
+        return s.code === 1 && stateOf(s.j, 'cache', 'web') === 'no handshake yet';
       }, 30_000);
       console.error(`  engine tier: blocked UDP port reported as "no handshake yet" ${(blocked / 1000).toFixed(1)} s after the sidecar restart`);
     } finally {

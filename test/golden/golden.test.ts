@@ -2,7 +2,7 @@
 // ({"args": [...], "env": {...}}); `expected/` holds the exact outputs of `render` with a fixed
 // master secret: stdout, stderr, exit code, the lockfile, `show --json` and every wg-quick file.
 // UPDATE_GOLDEN=1 rewrites `expected/` — review the diff before committing it.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,7 +60,8 @@ function outputs(caseDir: string): Promise<Map<string, string>> {
         const state = join(work, '.wg-compose');
         if (existsSync(state)) {
           for (const project of readdirSync(state).filter((f) => f !== 'master.key')) {
-            for (const f of readdirSync(join(state, project)).sort()) {
+            // Files only: status/ holds the sidecars' status directories, empty until they run.
+            for (const f of readdirSync(join(state, project)).sort().filter((n) => statSync(join(state, project, n)).isFile())) {
               out.set(`configs/${project}/${f}`, readFileSync(join(state, project, f), 'utf8'));
             }
           }

@@ -3,12 +3,14 @@
 // `wg show dump` with known private and preshared keys (a stand-in: the real one needs an
 // interface; the engine tier runs the probe in real sidecars).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { linkRows, parseProbe, PROBE, statusJson, statusTable, type SidecarSeen } from '../../src/status/links.js';
+import { fromStatusFile, linkRows, needsAsking, parseProbe, PROBE, probeProgram, REFRESH_AFTER_S, STATUS_FRESH_S, statusJson, statusTable, type SidecarSeen } from '../../src/status/links.js';
+import { sidecarScript } from '../../src/render/templates.js';
+import { embeddedScript } from '../../src/render/sidecar-parts.js';
 import type { Node, Topology } from '../../src/topology/topology.js';
 import { parseJobOutput } from '../../src/cli/status-swarm.js';
 
@@ -59,6 +61,49 @@ test('the probe exits 3 without the interface; its parser refuses anything else'
   assert.is(parseProbe(`now 5\ninterface ${key('A')} 51820\npeer ${key('B')} x\n`)!.peers.size, 0, 'a short peer line is skipped');
 });
 
+test('PROBE is the sidecar script\'s own probe function, the one each sidecar runs to write its status file', () => {
+  assert.ok(PROBE.startsWith('probe() {\n') && PROBE.endsWith('\n}\nprobe "$1"\n'), PROBE);
+  assert.ok(sidecarScript().includes(PROBE.slice(0, -'probe "$1"\n'.length)));
+  assert.ok(embeddedScript().includes(PROBE.slice(0, -'probe "$1"\n'.length)), 'the stack\'s copy of the script has it whole');
+  assert.ok(PROBE.includes(`now - $5 > ${REFRESH_AFTER_S})`), 'the probe refreshes after REFRESH_AFTER_S, as status assumes');
+  assert.throws(() => probeProgram('#!/bin/sh\necho no probe here\n'), /no probe\(\) function/);
+});
+
+/** The sidecar script's probe and report functions, run under the real sh with a stand-in wg. */
+function runReport(wgDir: string, statusDir: string): number | null {
+  const fn = (name: string): string => new RegExp(`^${name}\\(\\) \\{\\n[\\s\\S]*?\\n\\}\\n`, 'm').exec(sidecarScript())![0];
+  const program = `${fn('probe')}${fn('report')}iface=wg0\nstatus="$1"\nreport`;
+  return spawnSync('sh', ['-c', program, 'sh', statusDir], { encoding: 'utf8', env: { PATH: `${wgDir}:/usr/bin:/bin` } }).status;
+}
+
+test('a sidecar writes its status file whole, readable by all, without a key; and removes it once its interface is gone', () => {
+  const now = Math.floor(Date.now() / 1000);
+  const dump = [`${PRIV}\t${key('A')}\t51820\toff`, `${key('B')}\t${PSK}\t10.0.0.2:51820\t10.150.0.2/32\t${now - 5}\t1000\t2000\t0`].join('\n');
+  const status = mkdtempSync(join(tmpdir(), 'wgc-status-'));
+  assert.is(runReport(fakeWg(`${dump}\n`), status), 0);
+  const text = readFileSync(join(status, 'wg0'), 'utf8');
+  assert.is(statSync(join(status, 'wg0')).mode & 0o777, 0o644);
+  assert.not.ok(text.includes(PRIV) || text.includes(PSK), 'no private or preshared key in the status file');
+  assert.not.ok(existsSync(join(status, '.wg0.tmp')), 'no temporary file left');
+  const seen = fromStatusFile(text, now)!;
+  assert.ok(seen);
+  assert.equal(seen.peers.get(key('B')), { endpoint: '10.0.0.2:51820', handshake: now - 5, rx: 1000, tx: 2000 });
+  const gone = mkdtempSync(join(tmpdir(), 'wgc-nowg-'));
+  writeFileSync(join(gone, 'wg'), '#!/bin/sh\nexit 1\n');
+  chmodSync(join(gone, 'wg'), 0o755);
+  assert.is(runReport(gone, status), 0);
+  assert.not.ok(existsSync(join(status, 'wg0')), 'an interface that is gone leaves no status file claiming it is up');
+});
+
+test('a status file is read only while fresh, and handshake ages count from the reader\'s now', () => {
+  const text = (t: number) => `now ${t}\ninterface ${key('A')} 51820\npeer ${key('B')} 10.0.0.2:51820 ${t - 10} 1 2\n`;
+  const fresh = fromStatusFile(text(1_000), 1_000 + STATUS_FRESH_S)!;
+  assert.is(fresh.now, 1_000 + STATUS_FRESH_S, 'the handshake is as old as it is now, not as it was when written');
+  assert.is(fromStatusFile(text(1_000), 1_001 + STATUS_FRESH_S), undefined, 'too old: the sidecar is asked instead');
+  assert.is(fromStatusFile(text(2_000), 1_000), undefined, 'from the future: not believed');
+  assert.is(fromStatusFile('garbage', 1_000), undefined);
+});
+
 function node(name: string, peers: [string, string[]][]): Node {
   return {
     name,
@@ -104,6 +149,17 @@ test('each link direction gets its state: up, no handshake yet, stale, peer not 
   const stopped = linkRows(TOPOLOGY, new Map([...seen, ['api', { kind: 'stopped', container: 'api-wg', status: 'exited' }]]));
   assert.equal(stopped.filter((r) => r.to === 'api' || r.from === 'api').map((r) => `${r.from}>${r.to}:${r.state}`), ['api>db:not running', 'api>web:not running', 'db>api:interface down', 'web>api:peer not running']);
   assert.is(linkRows(TOPOLOGY, new Map()).every((r) => r.state === 'not running'), true);
+});
+
+test('after the files, the sidecars to ask are those with a direction not up that asking may settle', () => {
+  const seen = new Map<string, SidecarSeen>([
+    ['web', up({ A: 9_990 })],
+    ['api', up({ W: 9_000, D: 0 })],
+    ['db', { kind: 'stopped', container: 'db-wg', status: 'exited' }],
+  ]);
+  assert.equal([...needsAsking(linkRows(TOPOLOGY, seen))], ['api'], 'api: no handshake with db (not running: asking cannot help), stale with web');
+  const fine = new Map<string, SidecarSeen>([...seen, ['api', up({ W: 9_990, D: 9_990 })]]);
+  assert.equal([...needsAsking(linkRows(TOPOLOGY, fine))], []);
 });
 
 test('--json is the contract: up only when every direction is; no key; the table says how many are up', () => {
