@@ -1,8 +1,11 @@
 // What the tier proves on a running stack: every linked pair passes traffic both ways through
 // a completed handshake, link names resolve to tunnel addresses inside the linking service,
 // and no traffic passes between the tunnel addresses of services that are not linked.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as assert from 'uvu/assert';
-import { Deployment, readStack, type DeployOptions } from './engine.js';
+import { fromStatusFile } from '../../src/status/links.js';
+import { Deployment, readStack, type DeployOptions, type StackView } from './engine.js';
 import { must, pool } from './netns.js';
 import type { Rendered, ShowJson } from './project.js';
 
@@ -267,6 +270,7 @@ export async function proveStack(label: string, rendered: Rendered, opts: Deploy
   try {
     const linked = await checkLinked(d, rendered.show);
     const unlinked = await checkUnlinked(d, rendered.show);
+    await checkStatusFiles(view, rendered);
     const seconds = (Date.now() - t0) / 1000;
     process.stdout.write(
       `\n  ${label}: ${view.services.length} services, ${linked.pairs} linked pairs (${linked.pings} pings), ` +
@@ -275,5 +279,29 @@ export async function proveStack(label: string, rendered: Rendered, opts: Deploy
     return { services: view.services.length, linked, unlinked, seconds };
   } finally {
     await d.down();
+  }
+}
+
+/**
+ * The status file each sidecar writes (templates/sidecar.sh, `report`), as `wg-compose status`
+ * reads it: after the linked checks every peer has shaken hands, and a sidecar writes every
+ * 10 s (2 s after it starts), so within 15 s every file is fresh and shows a handshake with
+ * every peer, and none holds a private or preshared key of the stack.
+ */
+export async function checkStatusFiles(view: StackView, rendered: Rendered): Promise<void> {
+  const secrets = new Set<string>();
+  for (const s of view.services) for (const f of s.secrets) for (const m of readFileSync(f.file, 'utf8').matchAll(/^(?:PrivateKey|PresharedKey) = (\S+)$/gm)) secrets.add(m[1]!);
+  for (const s of view.services) {
+    const file = join(s.volumes[0]!.source, s.iface);
+    const want = rendered.show.services.find((x) => x.name === s.name)!;
+    const t0 = Date.now();
+    for (;;) {
+      const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      for (const k of secrets) assert.not.ok(text.includes(k), `a secret in ${file}`);
+      const seen = fromStatusFile(text, Math.floor(Date.now() / 1000));
+      if (seen && seen.publicKey === want.publicKey && want.peers.every((p) => (seen.peers.get(p.publicKey)?.handshake ?? 0) > 0)) break;
+      if (Date.now() - t0 > 15_000) assert.unreachable(`${file}: no fresh status with a handshake from every peer of ${s.name} after 15 s:\n${text}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 }

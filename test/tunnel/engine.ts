@@ -26,7 +26,7 @@
 // and the engine's container names are not emulated; subnets are the tier's own (172.31.K.0/24),
 // not the stack's IPAM; endpoint names that only the user's DNS knows (`x-wireguard` `host` or
 // `endpoint`) are resolved as that DNS would, to the service's address on a shared network.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { isObject, type Json, type JsonObject } from '../../src/load/located.js';
 import { PREFIX, addNetns, must, pool, readLog, removeDir, removeNetns, run, sleep, spawnIn, tempDir, writeNetnsEtc, type Result } from './netns.js';
@@ -43,6 +43,8 @@ export interface LinkedService {
   readonly environment: Readonly<Record<string, string>>;
   /** Compose secrets: the host file and the absolute path it is mounted at. */
   readonly secrets: readonly { readonly file: string; readonly target: string }[];
+  /** Bind-mounted directories (the status directory): the host directory and where it is mounted, read-write. */
+  readonly volumes: readonly { readonly source: string; readonly target: string }[];
   /** The sidecar's healthcheck as a program to run inside it. */
   readonly healthcheck: readonly string[];
   readonly iface: string;
@@ -126,6 +128,13 @@ export function readStack(text: string, projectDir: string): StackView {
       return { file: join(projectDir, def['file']), target: target.startsWith('/') ? target : `/run/secrets/${target}` };
     });
 
+    // Bind mounts (short syntax, SOURCE:TARGET[:MODE]), relative to the project directory as compose resolves them.
+    const volumes = strings(sc['volumes']).map((v) => {
+      const [source, target] = v.split(':') as [string, string | undefined];
+      if (target === undefined || !/^[./]/.test(source)) throw new Error(`${sidecarKey}: the tier runs bind mounts SOURCE:TARGET only, not ${JSON.stringify(v)}`);
+      return { source: resolve(projectDir, source), target };
+    });
+
     const test = isObject(sc['healthcheck']) ? strings(sc['healthcheck']['test']) : [];
     const healthcheck = test[0] === 'CMD' ? test.slice(1) : test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test.slice(1).join(' ')] : [];
     if (healthcheck.length === 0) throw new Error(`${sidecarKey} has no healthcheck: nothing says when its tunnel is up`);
@@ -138,6 +147,7 @@ export function readStack(text: string, projectDir: string): StackView {
       argv: [...entrypoint.map(String), ...command.map(String)],
       environment,
       secrets,
+      volumes,
       healthcheck,
       iface: environment['WG_COMPOSE_INTERFACE'] ?? 'wg0',
     });
@@ -226,11 +236,16 @@ export function hostsFile(view: StackView, self: LinkedService, addressOf: (s: L
 const CONTAINER_SETUP = `set -eu
 mount -t tmpfs -o mode=0755,nosuid,nodev wgct-run /run
 while [ "$1" != -- ]; do
-  mkdir -p "$(dirname "$2")"
-  : > "$2"
-  mount --bind "$1" "$2"
-  mount -o remount,bind,ro "$2"
-  shift 2
+  if [ "$1" = dir ]; then
+    mkdir -p "$3"
+    mount --bind "$2" "$3"
+  else
+    mkdir -p "$(dirname "$3")"
+    : > "$3"
+    mount --bind "$2" "$3"
+    mount -o remount,bind,ro "$3"
+  fi
+  shift 3
 done
 shift
 exec "$@"`;
@@ -423,7 +438,8 @@ export class Deployment {
   private async startSidecar(r: Running): Promise<void> {
     for (const s of r.service.secrets) if (!s.target.startsWith('/run/')) throw new Error(`secret target ${s.target} outside /run: the tier mounts only a private /run`);
     const env: NodeJS.ProcessEnv = { PATH: CONTAINER_PATH, ...r.service.environment, ...this.opts.env };
-    const mounts = r.service.secrets.flatMap((s) => [s.file, s.target]);
+    for (const v of r.service.volumes) if (!v.target.startsWith('/run/')) throw new Error(`volume target ${v.target} outside /run: the tier mounts only a private /run`);
+    const mounts = [...r.service.secrets.flatMap((s) => ['file', s.file, s.target]), ...r.service.volumes.flatMap((v) => ['dir', v.source, v.target])];
     const p = spawnIn(r.netns, ['/bin/sh', '-c', CONTAINER_SETUP, 'wgct-engine', ...mounts, '--', ...r.service.argv], env, r.log);
     r.pid = p.pid;
     r.exited = p.exited;

@@ -36,7 +36,8 @@ test('the stack is read from its namespace owners and sidecars, and the sidecar 
   assert.equal(api.argv.slice(0, 2), ['/bin/sh', '-c']);
   assert.ok(api.argv[2]!.includes('wg-quick up') && !api.argv[2]!.includes('$$'), 'the script, with compose escaping undone');
   assert.equal(api.secrets, [{ file: `${rendered.dir}/.wg-compose/webapp/api.conf`, target: '/run/secrets/wg0.conf' }]);
-  assert.equal(api.environment, { WG_COMPOSE_INTERFACE: 'wg0', WG_COMPOSE_CONFIG: '/run/secrets/wg0.conf' });
+  assert.equal(api.environment, { WG_COMPOSE_INTERFACE: 'wg0', WG_COMPOSE_CONFIG: '/run/secrets/wg0.conf', WG_COMPOSE_STATUS: '/run/wg-compose/status' });
+  assert.equal(api.volumes, [{ source: `${rendered.dir}/.wg-compose/webapp/status/api`, target: '/run/wg-compose/status' }], 'its own status directory only');
   assert.equal(api.healthcheck, ['test', '-f', '/run/wg-compose.ready']);
   assert.is(view.pool4, '10.150.0.0/24');
 });
