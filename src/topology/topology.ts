@@ -6,13 +6,14 @@ import type { Diagnostic } from '../diagnostics.js';
 import { toBase64 } from '../keys/derive.js';
 import { linkedPairs } from '../model/linked-pairs.js';
 import type { ModelView } from '../model/model.js';
-import { namespaceName } from '../model/names.js';
 import type { ServiceSlot } from '../model/replicas.js';
 import type { Settings } from '../model/settings.js';
 import type { Lockfile } from '../state/lockfile.js';
 import type { Target } from '../state/paths.js';
+import type { Allocation } from './allocate.js';
 import { assignAddresses } from './assign.js';
 import { serviceKeys, type KeyChanges, type KeySource } from './key-source.js';
+import { nodeOf, type NodeContext } from './nodes.js';
 
 export interface Peer {
   readonly service: string;
@@ -70,7 +71,20 @@ export function buildTopology(
   const { privateKeys, publicKeys, epochs, imported, x25519: x25519Count, diagnostics: kd } = serviceKeys(linked, lock, keys, changes);
   diagnostics.push(...kd);
 
-  // The linked pairs whose target side got an address, and for each direction the names used.
+  const { names, pairs } = linkNames(view, allocations);
+  const { links, presharedKeys, peersOf } = pairKeys(pairs, allocations, lock, keys, changes);
+
+  const ctx: NodeContext = { project, view, settings, target, allocations, publicKeys, epochs, imported, names, peersOf };
+  const nodes = new Map<string, Node>();
+  for (const s of linked) {
+    const alloc = allocations.get(s);
+    if (alloc) nodes.set(s, nodeOf(ctx, s, alloc));
+  }
+  return { topology: { project, nodes, links }, secrets: { privateKeys, presharedKeys }, diagnostics, x25519: x25519Count };
+}
+
+/** The linked pairs whose target side got an address, and for each direction the names used. */
+function linkNames(view: ModelView, allocations: ReadonlyMap<string, Allocation>): { names: Map<string, Map<string, Set<string>>>; pairs: Set<string> } {
   const names = new Map<string, Map<string, Set<string>>>(); // from → to → names
   const pairs = new Set<string>();
   for (const [k, p] of linkedPairs(view)) {
@@ -82,6 +96,20 @@ export function buildTopology(
       names.set(from, m);
     }
   }
+  return { names, pairs };
+}
+
+/**
+ * Each pair's epoch (the lockfile's, or the committed floor, moved on by `rotate`) and
+ * preshared key, in pair order, and which services peer with which.
+ */
+function pairKeys(
+  pairs: ReadonlySet<string>,
+  allocations: ReadonlyMap<string, Allocation>,
+  lock: Lockfile,
+  keys: KeySource,
+  changes: KeyChanges,
+): { links: Map<string, { epoch: number }>; presharedKeys: Map<string, string>; peersOf: Map<string, string[]> } {
   const presharedKeys = new Map<string, string>();
   const links = new Map<string, { epoch: number }>();
   // Each service's peers, in name order (the order of `linked`): an adjacency list, so the
@@ -98,70 +126,5 @@ export function buildTopology(
     }
   }
   for (const list of peersOf.values()) list.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-
-  const addressesOf = (s: string): string[] => {
-    const a = allocations.get(s)!;
-    return a.address6 ? [a.address4, a.address6] : [a.address4];
-  };
-  const nodes = new Map<string, Node>();
-  for (const s of linked) {
-    const alloc = allocations.get(s);
-    if (!alloc) continue;
-    const peers: Peer[] = [];
-    const hosts: { name: string; address: string }[] = [];
-    for (const other of peersOf.get(s) ?? []) {
-      const aliases = [...(names.get(s)?.get(other) ?? [])].sort();
-      peers.push({
-        service: other,
-        aliases,
-        publicKey: publicKeys.get(other)!,
-        allowedIPs: addressesOf(other).map((a) => (a.includes(':') ? `${a}/128` : `${a}/32`)),
-        endpoint: endpointOf(view, project, other, allocations.get(other)!.listenPort, target),
-        keepalive: keepaliveOf(view, s, settings),
-      });
-      for (const n of aliases) for (const a of addressesOf(other)) hosts.push({ name: n, address: a });
-    }
-    hosts.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : x.address < y.address ? -1 : 1));
-    const wg = view.services.get(s)?.wireguard;
-    nodes.set(s, {
-      name: s,
-      addresses: addressesOf(s),
-      listenPort: alloc.listenPort,
-      publicKey: publicKeys.get(s)!,
-      epoch: epochs.get(s)!,
-      imported: imported.has(s),
-      mtu: typeof wg?.['mtu'] === 'number' ? wg['mtu'] : settings.mtu,
-      peers,
-      hosts,
-      ...(view.slots.has(s) ? { slot: view.slots.get(s)! } : {}),
-    });
-  }
-  return { topology: { project, nodes, links }, secrets: { privateKeys, presharedKeys }, diagnostics, x25519: x25519Count };
-}
-
-/**
- * How peers reach a service: on one host, its namespace owner's name on a shared network (the
- * service's own name would resolve to its tunnel address inside linked services); on swarm,
- * `tasks.PROJECT_NAME`, the task's own address on the overlay (no VIP, no routing mesh, and
- * never shadowed by a link name); unless the user set a host or a whole endpoint. The stack's
- * full service name, not the short one: every replica slot carries its service's short name
- * as a network alias, and `tasks.api` answers with the tasks of every slot, api-2's too, so a
- * peer re-resolving it would move its endpoint for api to api-2's task and back.
- */
-function endpointOf(view: ModelView, project: string, s: string, port: number, target: Target): string {
-  const wg = view.services.get(s)?.wireguard;
-  if (typeof wg?.['endpoint'] === 'string') return wg['endpoint'];
-  const host = typeof wg?.['host'] === 'string' ? wg['host'] : target === 'swarm' ? `tasks.${project}_${s}` : namespaceName(s);
-  return `${host}:${port}`;
-}
-
-/**
- * PersistentKeepalive on the peers of `s`: its own setting, else 25 s if it declares itself
- * behind NAT (it must keep its mapping open), else the project's (0 = off).
- */
-function keepaliveOf(view: ModelView, s: string, settings: Settings): number {
-  const wg = view.services.get(s)?.wireguard;
-  if (typeof wg?.['keepalive'] === 'number') return wg['keepalive'];
-  if (wg?.['nat'] === true) return settings.keepalive || 25;
-  return settings.keepalive;
+  return { links, presharedKeys, peersOf };
 }
