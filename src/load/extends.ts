@@ -2,7 +2,7 @@
 // one) as its base and overrides it with its own attributes, using the same merge rules as
 // several `-f` files (https://github.com/compose-spec/compose-spec/blob/main/05-services.md#extends).
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { error, type Diagnostic } from '../diagnostics.js';
+import { error, type Diagnostic, type Pos } from '../diagnostics.js';
 import { copyKey, isObject, keyLoc, newMap, selfLoc, valueLoc, type Json, type JsonObject } from './located.js';
 import { mergeValues } from './merge.js';
 import { carryTags } from './tags.js';
@@ -15,84 +15,103 @@ interface Context {
   readonly services: JsonObject;
 }
 
+/** What one resolveExtends call shares across every file and service it resolves. */
+interface Run {
+  readonly mainFile: string;
+  readonly projectDir: string;
+  readonly load: FileLoader;
+  readonly diagnostics: Diagnostic[];
+  /** Each service resolved so far, by `file#name` (undefined when it is not a mapping). */
+  readonly done: Map<string, JsonObject | undefined>;
+  /** The `file#name` of each service being resolved, outermost first, so a cycle is reported along it. */
+  readonly stack: string[];
+}
+
 export function resolveExtends(model: JsonObject, mainFile: string, projectDir: string, load: FileLoader): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const services = model['services'];
   if (!isObject(services)) return diagnostics;
-  const done = new Map<string, JsonObject | undefined>();
-  const stack: string[] = [];
-
-  const resolveIn = (ctx: Context, name: string): JsonObject | undefined => {
-    const id = `${ctx.file}#${name}`;
-    if (done.has(id)) return done.get(id);
-    const svc = ctx.services[name];
-    if (!isObject(svc) || !Object.hasOwn(svc, 'extends')) {
-      done.set(id, isObject(svc) ? svc : undefined);
-      return isObject(svc) ? svc : undefined;
-    }
-    if (stack.includes(id)) {
-      diagnostics.push(error('WGC022', `extends cycle: ${[...stack.slice(stack.indexOf(id)), id].map(shortId).join(' -> ')}`, keyLoc(svc, 'extends')));
-      return undefined;
-    }
-    stack.push(id);
-    try {
-      const result = extendOne(ctx, name, svc);
-      done.set(id, result);
-      return result;
-    } finally {
-      stack.pop();
-    }
-  };
-
-  const extendOne = (ctx: Context, name: string, svc: JsonObject): JsonObject => {
-    const ext = svc['extends'] as Json;
-    const at = valueLoc(svc, 'extends');
-    const own = newMap(selfLoc(svc));
-    for (const k of Object.keys(svc)) if (k !== 'extends') copyKey(own, svc, k);
-    carryTags(own, svc); // `KEY: !reset` in the service removes the base's KEY
-    const baseName = typeof ext === 'string' ? ext : isObject(ext) && typeof ext['service'] === 'string' ? ext['service'] : undefined;
-    if (baseName === undefined) return own; // the schema stage reports the malformed value
-    let baseCtx: Context = ctx;
-    if (isObject(ext) && typeof ext['file'] === 'string') {
-      const path = isAbsolute(ext['file']) ? ext['file'] : resolve(dirname(ctx.file), ext['file']);
-      const loaded = load(path);
-      if (loaded === 'missing') {
-        diagnostics.push(error('WGC020', `extends: file "${ext['file']}" not found (looked at ${path})`, valueLoc(ext, 'file') ?? at));
-        return own;
-      }
-      diagnostics.push(...loaded.diagnostics);
-      const otherServices = loaded.doc?.['services'];
-      baseCtx = { file: path, services: isObject(otherServices) ? otherServices : newMap(undefined) };
-    }
-    const serviceAt = (isObject(ext) ? valueLoc(ext, 'service') : undefined) ?? at;
-    if (!Object.hasOwn(baseCtx.services, baseName)) {
-      diagnostics.push(error('WGC021', `extends: service "${baseName}" not found${baseCtx.file !== ctx.file ? ` in ${baseCtx.file}` : ''}`, serviceAt));
-      return own;
-    }
-    const base = resolveIn(baseCtx, baseName);
-    if (!base) return own;
-    if (Object.hasOwn(base, 'links')) {
-      // docker-compose refuses this ("services with 'links' cannot be extended"): links name
-      // services of the base's project, which need not exist beside the extending service.
-      diagnostics.push(
-        error('WGC023', `service "${name}" extends "${baseName}", which has links; compose refuses to extend a service with links`, serviceAt, `move the links to "${name}" itself`),
-      );
-      return own;
-    }
-    // Rebase onto the extending file's directory (the project directory for the main model):
-    // a resolved service from another file is cached with paths relative to that file, so a
-    // chain across directories is rebased once per hop, never twice.
-    const toDir = ctx.file === mainFile ? projectDir : dirname(ctx.file);
-    const rebased = baseCtx.file !== ctx.file ? rebasePaths(base, dirname(baseCtx.file), toDir) : base;
-    return mergeValues(withoutIdentity(rebased), own, ['services', name]) as JsonObject;
-  };
-
+  const run: Run = { mainFile, projectDir, load, diagnostics, done: new Map(), stack: [] };
   const main: Context = { file: mainFile, services };
   for (const name of Object.keys(services)) {
-    const r = resolveIn(main, name);
+    const r = resolveIn(run, main, name);
     if (r && r !== services[name]) copyKey(services, services, name, r);
   }
   return diagnostics;
+}
+
+/** Service `name` of the file `ctx` with its `extends` chain resolved, once per file and name. */
+function resolveIn(run: Run, ctx: Context, name: string): JsonObject | undefined {
+  const id = `${ctx.file}#${name}`;
+  if (run.done.has(id)) return run.done.get(id);
+  const svc = ctx.services[name];
+  if (!isObject(svc) || !Object.hasOwn(svc, 'extends')) {
+    run.done.set(id, isObject(svc) ? svc : undefined);
+    return isObject(svc) ? svc : undefined;
+  }
+  const stack = run.stack;
+  if (stack.includes(id)) {
+    run.diagnostics.push(error('WGC022', `extends cycle: ${[...stack.slice(stack.indexOf(id)), id].map(shortId).join(' -> ')}`, keyLoc(svc, 'extends')));
+    return undefined;
+  }
+  stack.push(id);
+  try {
+    const result = extendOne(run, ctx, name, svc);
+    run.done.set(id, result);
+    return result;
+  } finally {
+    stack.pop();
+  }
+}
+
+/** A service with `extends`: its base, resolved, with the service's own attributes merged over it. */
+function extendOne(run: Run, ctx: Context, name: string, svc: JsonObject): JsonObject {
+  const ext = svc['extends'] as Json;
+  const at = valueLoc(svc, 'extends');
+  const own = newMap(selfLoc(svc));
+  for (const k of Object.keys(svc)) if (k !== 'extends') copyKey(own, svc, k);
+  carryTags(own, svc); // `KEY: !reset` in the service removes the base's KEY
+  const baseName = typeof ext === 'string' ? ext : isObject(ext) && typeof ext['service'] === 'string' ? ext['service'] : undefined;
+  if (baseName === undefined) return own; // the schema stage reports the malformed value
+  const baseCtx = isObject(ext) && typeof ext['file'] === 'string' ? otherFile(run, ctx, ext, ext['file'], at) : ctx;
+  if (!baseCtx) return own;
+  const serviceAt = (isObject(ext) ? valueLoc(ext, 'service') : undefined) ?? at;
+  if (!Object.hasOwn(baseCtx.services, baseName)) {
+    run.diagnostics.push(error('WGC021', `extends: service "${baseName}" not found${baseCtx.file !== ctx.file ? ` in ${baseCtx.file}` : ''}`, serviceAt));
+    return own;
+  }
+  const base = resolveIn(run, baseCtx, baseName);
+  if (!base) return own;
+  if (Object.hasOwn(base, 'links')) {
+    // docker-compose refuses this ("services with 'links' cannot be extended"): links name
+    // services of the base's project, which need not exist beside the extending service.
+    run.diagnostics.push(
+      error('WGC023', `service "${name}" extends "${baseName}", which has links; compose refuses to extend a service with links`, serviceAt, `move the links to "${name}" itself`),
+    );
+    return own;
+  }
+  // Rebase onto the extending file's directory (the project directory for the main model):
+  // a resolved service from another file is cached with paths relative to that file, so a
+  // chain across directories is rebased once per hop, never twice.
+  const toDir = ctx.file === run.mainFile ? run.projectDir : dirname(ctx.file);
+  const rebased = baseCtx.file !== ctx.file ? rebasePaths(base, dirname(baseCtx.file), toDir) : base;
+  return mergeValues(withoutIdentity(rebased), own, ['services', name]) as JsonObject;
+}
+
+/**
+ * The services of the file `extends: {file}` names, a path relative to the extending file;
+ * undefined, reported, when there is no such file.
+ */
+function otherFile(run: Run, ctx: Context, ext: JsonObject, file: string, at: Pos | undefined): Context | undefined {
+  const path = isAbsolute(file) ? file : resolve(dirname(ctx.file), file);
+  const loaded = run.load(path);
+  if (loaded === 'missing') {
+    run.diagnostics.push(error('WGC020', `extends: file "${file}" not found (looked at ${path})`, valueLoc(ext, 'file') ?? at));
+    return undefined;
+  }
+  run.diagnostics.push(...loaded.diagnostics);
+  const otherServices = loaded.doc?.['services'];
+  return { file: path, services: isObject(otherServices) ? otherServices : newMap(undefined) };
 }
 
 /**
