@@ -58,6 +58,12 @@ function gitRunner(env: Readonly<Record<string, string | undefined>>, cwd: strin
   };
 }
 
+/** What to ask about in one repository: the state directories in it (each with the subject reported on), and whether it holds the master secret. */
+interface RepoQuestions {
+  readonly states: Map<string, GitSubject>;
+  master: boolean;
+}
+
 export function checkGit(
   subjects: readonly GitSubject[],
   masterFile: string | undefined,
@@ -66,8 +72,23 @@ export function checkGit(
 ): Diagnostic[] {
   const ds: Diagnostic[] = [];
   const cache = new Map<string, string | null>();
-  // root → what to ask about in that repository
-  const repos = new Map<string, { states: Map<string, GitSubject>; master: boolean }>();
+  const repos = reposOf(subjects, masterFile, cwd, cache);
+  const git = gitRunner(env, cwd, workTree(cwd, cache));
+  for (const [root, repo] of [...repos].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const master = repo.master && masterFile ? resolve(cwd, masterFile) : undefined;
+    if (checkRepo(git, root, repo, master, ds) === 'no-git') return ds;
+  }
+  return ds;
+}
+
+/** root → what to ask about in that repository; projects outside any work tree are left out. */
+function reposOf(
+  subjects: readonly GitSubject[],
+  masterFile: string | undefined,
+  cwd: string,
+  cache: Map<string, string | null>,
+): Map<string, RepoQuestions> {
+  const repos = new Map<string, RepoQuestions>();
   const repoOf = (root: string) => {
     const r = repos.get(root) ?? { states: new Map<string, GitSubject>(), master: false };
     repos.set(root, r);
@@ -83,44 +104,47 @@ export function checkGit(
   }
   const masterRoot = masterFile ? workTree(dirname(resolve(cwd, masterFile)), cache) : undefined;
   if (masterRoot !== undefined) repoOf(masterRoot).master = true;
+  return repos;
+}
 
-  const git = gitRunner(env, cwd, workTree(cwd, cache));
-  for (const [root, repo] of [...repos].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const rel = (p: string) => relative(root, p).split(sep).join('/');
-    const master = repo.master && masterFile ? resolve(cwd, masterFile) : undefined;
-    const states = [...repo.states.keys()].sort();
+/**
+ * Both questions for one repository, its findings added to ds. 'no-git' when git cannot be run
+ * at all: no other repository is asked either.
+ */
+function checkRepo(git: Git, root: string, repo: RepoQuestions, master: string | undefined, ds: Diagnostic[]): 'no-git' | undefined {
+  const rel = (p: string) => relative(root, p).split(sep).join('/');
+  const states = [...repo.states.keys()].sort();
 
-    // 1. Tracked: any file under a state directory, or the master secret, in the index.
-    const paths = [...states.map(rel), ...(master ? [rel(master)] : [])];
-    if (paths.length === 0) continue; // no pathspec would list every file
-    // Pathspecs taken literally: a directory named `*` is not a pattern.
-    const tracked = git(root, ['--literal-pathspecs', 'ls-files', '-z', '--', ...paths]);
-    if (tracked === 'no-git') return ds;
-    if (!tracked.ok) continue; // not a repository git accepts (dubious ownership, say)
-    for (const f of tracked.out) {
-      const abs = join(root, f);
-      ds.push(
-        error('WGC065', `${f} is tracked by git, and it holds private keys`, at(abs), `git rm --cached ${f}, add ${STATE_DIR}/ to .gitignore, and treat the keys in it as leaked`),
-      );
-    }
-
-    // 2. Ignored: the rules alone decide (--no-index), so a tracked file does not hide a missing rule.
-    const ask = [...states.filter((s) => repo.states.get(s)!.holdsKeys).map((s) => `${rel(s)}/`), ...(master ? [rel(master)] : [])];
-    if (ask.length === 0) continue;
-    const ignored = git(root, ['check-ignore', '--no-index', '-z', '--stdin'], `${ask.join('\0')}\0`);
-    if (ignored === 'no-git') return ds;
-    if (!ignored.ok && ignored.status !== 1) continue; // 1: none of them is ignored
-    const yes = new Set(ignored.out);
-    for (const s of states) {
-      const subject = repo.states.get(s)!;
-      if (!subject.holdsKeys || yes.has(`${rel(s)}/`)) continue;
-      ds.push(
-        error('WGC065', `the state directory ${rel(s)}/ is not ignored by git; it will hold this project's private keys`, at(subject.composeFile), `add ${STATE_DIR}/ to .gitignore`),
-      );
-    }
-    if (master && !yes.has(rel(master))) {
-      ds.push(error('WGC065', `the master secret ${rel(master)} (WG_COMPOSE_MASTER_KEY_FILE) is inside a git work tree and not ignored`, at(master), `add it to .gitignore, or keep it outside the repository`));
-    }
+  // 1. Tracked: any file under a state directory, or the master secret, in the index.
+  const paths = [...states.map(rel), ...(master ? [rel(master)] : [])];
+  if (paths.length === 0) return undefined; // no pathspec would list every file
+  // Pathspecs taken literally: a directory named `*` is not a pattern.
+  const tracked = git(root, ['--literal-pathspecs', 'ls-files', '-z', '--', ...paths]);
+  if (tracked === 'no-git') return 'no-git';
+  if (!tracked.ok) return undefined; // not a repository git accepts (dubious ownership, say)
+  for (const f of tracked.out) {
+    const abs = join(root, f);
+    ds.push(
+      error('WGC065', `${f} is tracked by git, and it holds private keys`, at(abs), `git rm --cached ${f}, add ${STATE_DIR}/ to .gitignore, and treat the keys in it as leaked`),
+    );
   }
-  return ds;
+
+  // 2. Ignored: the rules alone decide (--no-index), so a tracked file does not hide a missing rule.
+  const ask = [...states.filter((s) => repo.states.get(s)!.holdsKeys).map((s) => `${rel(s)}/`), ...(master ? [rel(master)] : [])];
+  if (ask.length === 0) return undefined;
+  const ignored = git(root, ['check-ignore', '--no-index', '-z', '--stdin'], `${ask.join('\0')}\0`);
+  if (ignored === 'no-git') return 'no-git';
+  if (!ignored.ok && ignored.status !== 1) return undefined; // 1: none of them is ignored
+  const yes = new Set(ignored.out);
+  for (const s of states) {
+    const subject = repo.states.get(s)!;
+    if (!subject.holdsKeys || yes.has(`${rel(s)}/`)) continue;
+    ds.push(
+      error('WGC065', `the state directory ${rel(s)}/ is not ignored by git; it will hold this project's private keys`, at(subject.composeFile), `add ${STATE_DIR}/ to .gitignore`),
+    );
+  }
+  if (master && !yes.has(rel(master))) {
+    ds.push(error('WGC065', `the master secret ${rel(master)} (WG_COMPOSE_MASTER_KEY_FILE) is inside a git work tree and not ignored`, at(master), `add it to .gitignore, or keep it outside the repository`));
+  }
+  return undefined;
 }

@@ -5,19 +5,17 @@
 import type { ProjectOptions } from '../load/project-options.js';
 import { extendPlan } from '../plan/plan.js';
 import { stackPath } from '../state/paths.js';
-import type { Topology } from '../topology/topology.js';
 import { logsCommand, stopCommand, upCommand } from '../engine/commands.js';
 import { shellQuote } from '../system/shell-quote.js';
 import type { Argv } from '../engine/detect.js';
-import { startEngine, type EngineResult, type EngineRun } from '../engine/run.js';
+import { startEngine, type EngineRun } from '../engine/run.js';
 import { createProgress } from '../engine/progress.js';
-import { assess, describe, type TunnelState } from '../engine/readiness.js';
 import { detectRuntime, imagePresent, type Runtime } from '../engine/runtime.js';
-import { HealthcheckClock, look, type Look } from '../engine/watch.js';
 import { engineFailed, findEngine, say, targetOf } from './engine.js';
 import { EXIT, type CliIO } from './io.js';
 import { analyzeProject } from './prepare.js';
 import { produce } from './produce.js';
+import { waitForTunnels } from './wait-for-tunnels.js';
 
 export interface UpOptions {
   readonly project: ProjectOptions;
@@ -32,9 +30,6 @@ export interface UpOptions {
   /** Return once the tunnels are ready; otherwise follow the logs until Ctrl-C, then stop. */
   readonly detach?: boolean;
 }
-
-/** How often the sidecars are looked at while waiting. */
-const POLL_MS = 500;
 
 export async function runUp(io: CliIO, o: UpOptions): Promise<number> {
   const started = Date.now();
@@ -65,39 +60,53 @@ export async function runUp(io: CliIO, o: UpOptions): Promise<number> {
   const { compiled } = done.p;
 
   const rt = detectRuntime(engine.argv, io.env, io.cwd);
-  if (rt && compiled.topology.nodes.size > 0) {
-    const image = analysis.settings.image;
-    if ((await imagePresent(rt, image)) === false && image.startsWith('localhost/')) {
-      say(io, {
-        code: 'WGC093',
-        severity: 'error',
-        message: `the sidecar image ${image} is not present (${rt.kind}), and a localhost/ image cannot be pulled`,
-        hint: 'build it with `wg-compose build init`, or name another image in x-wireguard.image',
-      });
-      return EXIT.external;
-    }
-  }
+  if (rt && compiled.topology.nodes.size > 0 && (await sidecarImageMissing(io, rt, analysis.settings.image))) return EXIT.external;
 
   io.stderr(`+ ${shellQuote(argv)}\n`);
   const progress = createProgress(io.stderr, io.stderrIsTTY === true);
   const run = startEngine(argv, io, (s) => progress.engine(s));
 
-  if (!rt || compiled.topology.nodes.size === 0) {
-    const r = await run.done;
-    progress.close();
-    if (r.code !== 0) return engineFailed(io, argv, r);
-    if (compiled.topology.nodes.size > 0) {
-      say(io, {
-        code: 'WGC094',
-        severity: 'warning',
-        message: 'cannot check that the tunnels are ready: neither podman nor docker is on PATH',
-        hint: 'the engine started the project; `docker-compose ps` shows the sidecars (NAME-wg) and their health',
-      });
-    }
-    return o.detach === true ? EXIT.ok : attach(io, target);
-  }
+  if (!rt || compiled.topology.nodes.size === 0) return unwatched(io, o, run, argv, progress, compiled.topology.nodes.size > 0, target);
   const ready = await waitForTunnels(io, o, rt, compiled.topology, analysis.settings.iface, run, argv, progress, started);
   return ready !== EXIT.ok || o.detach === true ? ready : attach(io, target);
+}
+
+/** A localhost/ sidecar image that is not there: the engine would try to pull it and fail, so say why first. */
+async function sidecarImageMissing(io: CliIO, rt: Runtime, image: string): Promise<boolean> {
+  const missing = (await imagePresent(rt, image)) === false && image.startsWith('localhost/');
+  if (missing) {
+    say(io, {
+      code: 'WGC093',
+      severity: 'error',
+      message: `the sidecar image ${image} is not present (${rt.kind}), and a localhost/ image cannot be pulled`,
+      hint: 'build it with `wg-compose build init`, or name another image in x-wireguard.image',
+    });
+  }
+  return missing;
+}
+
+/** The engine's `up` without a look at the sidecars: no runtime to look with, or no tunnel to wait for. */
+async function unwatched(
+  io: CliIO,
+  o: UpOptions,
+  run: EngineRun,
+  argv: Argv,
+  progress: ReturnType<typeof createProgress>,
+  linked: boolean,
+  target: ReturnType<typeof targetOf>,
+): Promise<number> {
+  const r = await run.done;
+  progress.close();
+  if (r.code !== 0) return engineFailed(io, argv, r);
+  if (linked) {
+    say(io, {
+      code: 'WGC094',
+      severity: 'warning',
+      message: 'cannot check that the tunnels are ready: neither podman nor docker is on PATH',
+      hint: 'the engine started the project; `docker-compose ps` shows the sidecars (NAME-wg) and their health',
+    });
+  }
+  return o.detach === true ? EXIT.ok : attach(io, target);
 }
 
 /**
@@ -127,65 +136,3 @@ async function attach(io: CliIO, target: ReturnType<typeof targetOf>): Promise<n
   if (r.code !== 0) return engineFailed(io, stop, r);
   return 130;
 }
-
-async function waitForTunnels(
-  io: CliIO,
-  o: UpOptions,
-  rt: Runtime,
-  topology: Topology,
-  iface: string,
-  run: EngineRun,
-  argv: Argv,
-  progress: ReturnType<typeof createProgress>,
-  started: number,
-): Promise<number> {
-  let engineResult: EngineResult | undefined;
-  void run.done.then((r) => (engineResult = r));
-  let last: { look: Look; allReady: boolean } | undefined;
-  const health = new HealthcheckClock();
-  let clockFrom: number | undefined;
-  let states = new Map<string, TunnelState>();
-  for (;;) {
-    const seen = await look(rt, topology, iface, last, health);
-    const { sidecars } = seen;
-    if (clockFrom === undefined && sidecars.size > 0) clockFrom = Date.now();
-    states = assess(topology, seen.observed);
-    last = { look: seen, allReady: sidecars.size > 0 && [...sidecars.keys()].every((s) => states.get(s)?.kind === 'ready') };
-    // Once the engine is done, only the sidecars it created count (`up -- web` starts a part).
-    if (engineResult?.code === 0) for (const s of [...states.keys()]) if (!sidecars.has(s)) states.delete(s);
-    progress.update(states, Date.now() - started);
-
-    if (engineResult && engineResult.code !== 0) {
-      progress.close();
-      return engineFailed(io, argv, engineResult);
-    }
-    const notReady = [...states].filter(([, s]) => s.kind !== 'ready');
-    if (engineResult && notReady.length === 0) {
-      progress.close();
-      const names = [...states.keys()];
-      io.stderr(
-        names.length === 0
-          ? 'wg-compose: the engine started no sidecar (no linked service was started)\n'
-          : `wg-compose: ${names.length} tunnel${names.length === 1 ? '' : 's'} ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${names.join(', ')}\n`,
-      );
-      return EXIT.ok;
-    }
-    if (clockFrom !== undefined && Date.now() - clockFrom > o.timeout * 1000) {
-      if (!engineResult) run.stop();
-      progress.close();
-      say(io, {
-        code: 'WGC092',
-        severity: 'error',
-        message:
-          notReady.length > 0
-            ? `tunnels not ready after ${o.timeout} s: ${notReady.map(([n, s]) => `${n} (${describe(s)})`).join('; ')}`
-            : `every tunnel is ready, but the engine's up had not finished after ${o.timeout} s (waiting on a service's healthcheck?)`,
-        hint: `the containers were left running for a look (\`${rt.kind} logs CONTAINER\` of a NAME-wg sidecar); \`wg-compose down\` removes them`,
-      });
-      return EXIT.external;
-    }
-    await (engineResult ? sleep(POLL_MS) : Promise.race([sleep(POLL_MS), run.done]));
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

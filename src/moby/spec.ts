@@ -19,12 +19,11 @@
 import { Document, isMap, isSeq, type YAMLMap } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
 import { isObject, type JsonObject } from '../load/located.js';
-import { viewOf } from '../model/model.js';
-import { renderWgQuick } from '../render/wg-quick.js';
+import { viewOf, type ModelView } from '../model/model.js';
 import { OPTIONS } from '../render/yaml-text.js';
-import type { Node, Secrets, Topology } from '../topology/topology.js';
+import type { Secrets, Topology } from '../topology/topology.js';
 import { STOCK, USERDATA_KEY } from './images.js';
-import { hostsFile } from './hosts.js';
+import { hostsFilePath, interfaceName, linkEntries, netnsPath } from './links.js';
 import { projectLevel } from './project-level.js';
 import { serviceEntry } from './service.js';
 
@@ -63,65 +62,39 @@ export interface MobyOutput {
   readonly diagnostics: Diagnostic[];
 }
 
-/** The link of a service on the node: named by its listen port, unique and ≤ 15 characters. */
-export const interfaceName = (node: Node): string => `wg${node.listenPort}`;
-export const netnsPath = (iface: string): string => `/run/netns/${iface}`;
-const hostsFilePath = (iface: string): string => `/etc/wg-compose/hosts/${iface}`;
-const keyFilePath = (iface: string): string => `/etc/wg-compose/keys/${iface}.conf`;
-const userdataFilePath = (iface: string): string => `/run/config/${USERDATA_KEY}/${iface}.conf`;
-
-/** The wg-quick file of a service on the node: as `render` writes it, but peers on loopback. */
-export function nodeConfig(project: string, node: Node, topology: Topology, secrets: Secrets): string {
-  const onNode: Node = {
-    ...node,
-    peers: node.peers.map((p) => ({ ...p, endpoint: `127.0.0.1:${topology.nodes.get(p.service)!.listenPort}` })),
-  };
-  return renderWgQuick(project, onNode, secrets);
-}
-
 export function renderMoby(input: MobyInput): MobyOutput {
   const { topology, model } = input;
   // The long forms of each service's attributes (the model stays for its positions).
   const view = viewOf(model, input.disabled);
-  const diagnostics: Diagnostic[] = [];
   const linked = [...topology.nodes.keys()].sort();
   const ifaceOf = new Map(linked.map((s) => [s, interfaceName(topology.nodes.get(s)!)]));
   const netnsOf = new Map([...ifaceOf].map(([s, i]) => [s, netnsPath(i)]));
 
-  const files: JsonObject[] = [];
-  const userdataEntries: JsonObject = {};
-  const onboot: JsonObject[] = [
-    { name: 'sysctl', image: STOCK.sysctl },
-    { name: 'dhcpcd', image: STOCK.dhcpcd, command: ['/sbin/dhcpcd', '--nobackground', '-f', '/dhcpcd.conf', '-1'] },
-  ];
-  if (!input.embedKeys && linked.length > 0) onboot.push({ name: 'metadata', image: STOCK.metadata });
+  const { onboot, files, userdataEntries } = linkEntries(input, view, linked, ifaceOf, netnsOf);
+  const { services, diagnostics } = serviceEntries(input, view, ifaceOf, netnsOf);
+  diagnostics.push(...projectLevel(model));
 
-  for (const s of linked) {
-    const node = topology.nodes.get(s)!;
-    const iface = ifaceOf.get(s)!;
-    const conf = nodeConfig(input.project, node, topology, input.secrets);
-    let source: string;
-    if (input.embedKeys) {
-      source = keyFilePath(iface);
-      files.push({ path: source.slice(1), contents: conf, mode: '0600' });
-    } else {
-      source = userdataFilePath(iface);
-      userdataEntries[`${iface}.conf`] = { perm: '0600', content: conf };
-    }
-    const target = `/etc/wireguard/${iface}.conf`;
-    const entry: JsonObject = {
-      name: iface,
-      image: input.images.tools,
-      net: 'new',
-      binds: [`${source}:${target}:ro`],
-      command: input.images.stockTools ? ['/usr/bin/lk-wg-config', 'configure', target] : ['/usr/local/bin/wg-compose-onboot', target],
-      runtime: { interfaces: [{ name: iface, add: 'wireguard', createInRoot: true }], bindNS: { net: netnsOf.get(s)! } },
-    };
-    if (!input.images.stockTools) entry['capabilities'] = ['CAP_NET_ADMIN'];
-    onboot.push(entry);
-    files.push({ path: hostsFilePath(iface).slice(1), contents: hostsFile(s, node, view.services.get(s)?.canonical.extraHosts), mode: '0644' });
-  }
+  const spec: JsonObject = {
+    kernel: { image: input.images.kernel, cmdline: STOCK.cmdline },
+    init: [...STOCK.init],
+    onboot,
+    services,
+  };
+  if (files.length) spec['files'] = files;
 
+  const userdata = input.embedKeys || linked.length === 0 ? '' : `${JSON.stringify({ [USERDATA_KEY]: { entries: userdataEntries } }, null, 2)}\n`;
+  return { yaml: toYaml(spec, input, ifaceOf), spec, userdata, diagnostics };
+}
+
+/** The `services:` section, in the model's order, and what each service could not carry over. */
+function serviceEntries(
+  input: MobyInput,
+  view: ModelView,
+  ifaceOf: ReadonlyMap<string, string>,
+  netnsOf: ReadonlyMap<string, string>,
+): { services: JsonObject[]; diagnostics: Diagnostic[] } {
+  const { model } = input;
+  const diagnostics: Diagnostic[] = [];
   const rawServices = isObject(model['services']) ? model['services'] : {};
   // Entropy for the node, as in LinuxKit's examples (unless a service already has that name).
   const services: JsonObject[] = Object.hasOwn(rawServices, 'rngd') ? [] : [{ name: 'rngd', image: STOCK.rngd }];
@@ -143,18 +116,7 @@ export function renderMoby(input: MobyInput): MobyOutput {
     diagnostics.push(...r.diagnostics);
     if (r.entry) services.push(r.entry);
   }
-  diagnostics.push(...projectLevel(model));
-
-  const spec: JsonObject = {
-    kernel: { image: input.images.kernel, cmdline: STOCK.cmdline },
-    init: [...STOCK.init],
-    onboot,
-    services,
-  };
-  if (files.length) spec['files'] = files;
-
-  const userdata = input.embedKeys || linked.length === 0 ? '' : `${JSON.stringify({ [USERDATA_KEY]: { entries: userdataEntries } }, null, 2)}\n`;
-  return { yaml: toYaml(spec, input, ifaceOf), spec, userdata, diagnostics };
+  return { services, diagnostics };
 }
 
 function toYaml(spec: JsonObject, input: MobyInput, ifaceOf: ReadonlyMap<string, string>): string {
