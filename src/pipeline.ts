@@ -12,7 +12,7 @@
 //
 // `check` runs stages 1–9 on every commit and must start fast, so this file imports only the
 // first half statically; compile loads the second half (keys, renderer, templates) on demand.
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { error, hasErrors, type Diagnostic } from './diagnostics.js';
 import { resolveExtends } from './load/extends.js';
 import { isObject, newMap, valueLoc, type JsonObject } from './load/located.js';
@@ -28,13 +28,14 @@ import { checkReplicas, expandReplicas, replicated } from './model/replicas.js';
 import { checkSwarm } from './model/check-swarm.js';
 import { checkLeastPrivilege } from './model/check-least-privilege.js';
 import { resolveSettings, SWARM_MTU, type Settings } from './model/settings.js';
-import { LOCKFILE_NAME, type Lockfile } from './state/lockfile.js';
+import type { Lockfile } from './state/lockfile.js';
 import type { Target } from './state/paths.js';
 import type { KeyChanges, KeySource } from './topology/key-source.js';
 import type { Topology } from './topology/topology.js';
 import { validateModel } from './validate/schema.js';
 
 export type { LoadedProject } from './load/load.js';
+export { lockfileOwner, lockfilePath } from './state/lockfile-path.js';
 
 export interface Analysis {
   readonly project: LoadedProject;
@@ -137,26 +138,6 @@ export function analyze(opts: ProjectOptions, envr: Environment): { analysis: An
   const { model, slots } = expandReplicas(project.model, sets);
   const view = viewOf(model, project.disabled, slots);
   return { analysis: { project: { ...project, model }, view, linked: linkedServices(view), settings, target }, diagnostics };
-}
-
-/**
- * The lockfile sits beside the (first) compose file, where it is committed with it:
- * `wg-compose.lock`, unless that one records another project (`sharedOwner`, read by the
- * caller); then `wg-compose.NAME.lock`. Two projects made from one directory (`-p a`, `-p b`)
- * would otherwise take turns overwriting one lockfile, each time with the other's keys
- * "edited"; the first keeps `wg-compose.lock`, so a single project's never moves.
- */
-export const lockfilePath = (project: LoadedProject, sharedOwner?: string): string =>
-  join(dirname(project.files[0]!), sharedOwner !== undefined && sharedOwner !== '' && sharedOwner !== project.name ? LOCKFILE_NAME.replace(/\.lock$/, `.${project.name}.lock`) : LOCKFILE_NAME);
-
-/** The project a lockfile's text records, if it is JSON with one (nothing else is looked at). */
-export function lockfileOwner(text: string): string | undefined {
-  try {
-    const p = (JSON.parse(text) as { project?: unknown }).project;
-    return typeof p === 'string' ? p : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface Compiled {

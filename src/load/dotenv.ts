@@ -13,7 +13,11 @@
 //   KEY                        inherited: the value `lookup` has for KEY, if any
 // References resolve against the variables defined earlier in the same file, then `lookup`.
 // Interpolation is the compose one (https://github.com/compose-spec/compose-spec/blob/main/12-interpolation.md).
+//
+// This module parses statements and expands values; the characters below them (blanks, line
+// ends, positions, the escapes of double-quoted values) are src/load/dotenv-scan.ts.
 
+import { DotenvSource, isBlank, normalize, scanDoubleQuoted } from './dotenv-scan.js';
 import { interpolate } from './interpolate.js';
 
 export interface DotenvProblem {
@@ -34,27 +38,15 @@ export function parseDotenv(text: string, lookup?: Lookup): { vars: Map<string, 
   return { vars: p.vars, problems: p.problems };
 }
 
-/** Drops a UTF-8 byte order mark and turns CRLF line endings into LF (also inside quoted values). */
-function normalize(text: string): string {
-  const noBom = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  return noBom.replace(/\r\n/g, '\n');
-}
-
-/** Whitespace inside a line (compose-go's isSpace, minus the exotic ones). */
-function isBlank(c: string | undefined): boolean {
-  return c === ' ' || c === '\t' || c === '\v' || c === '\f' || c === '\r';
-}
-
-class Parser {
+class Parser extends DotenvSource {
   readonly vars = new Map<string, string>();
   readonly problems: DotenvProblem[] = [];
-  private readonly lineStarts: number[] = [0];
 
   constructor(
-    private readonly text: string,
+    text: string,
     private readonly lookup: Lookup,
   ) {
-    for (let i = 0; i < text.length; i++) if (text[i] === '\n') this.lineStarts.push(i + 1);
+    super(text);
   }
 
   parse(): void {
@@ -155,25 +147,17 @@ class Parser {
   }
 
   /**
-   * Up to the next unescaped `"`, with backslash escapes applied (unknown ones keep their
-   * backslash, as in compose-go) and then interpolated; `\$` becomes `$$` so that interpolation
-   * leaves a literal `$`. `origin[k]` is where character k of the unescaped text came from, so
-   * interpolation problems point into the file. The value is undefined (and reported) when
-   * interpolation fails.
+   * A double-quoted value (src/load/dotenv-scan.ts applies the escapes), then interpolated;
+   * interpolation problems point into the file through the scan's origins. The value is
+   * undefined (and reported) when interpolation fails.
    */
   private doubleQuoted(q: number): { value: string | undefined; end: number } | undefined {
-    let raw = '';
-    const origin: number[] = [];
-    for (let i = q + 1; i < this.text.length; i++) {
-      const c = this.text[i]!;
-      if (c === '"') return { value: this.expand(raw, (offset) => origin[offset] ?? q), end: i + 1 };
-      const from = i;
-      const s = c === '\\' && i + 1 < this.text.length ? unescape(this.text[++i]!) : c;
-      raw += s;
-      for (let n = 0; n < s.length; n++) origin.push(from);
+    const scanned = scanDoubleQuoted(this.text, q);
+    if (scanned === undefined) {
+      this.report(q, 'unterminated double-quoted value');
+      return undefined;
     }
-    this.report(q, 'unterminated double-quoted value');
-    return undefined;
+    return { value: this.expand(scanned.raw, (offset) => scanned.origin[offset] ?? q), end: scanned.end };
   }
 
   /**
@@ -188,18 +172,7 @@ class Parser {
     return r.problems.length === 0 ? r.value : undefined;
   }
 
-  // --- positions --------------------------------------------------------------------------------
-
-  private skipBlanks(i: number, end: number): number {
-    while (i < end && isBlank(this.text[i])) i++;
-    return i;
-  }
-
-  /** Index of the `\n` ending the line that contains `i`, or the text length. */
-  private lineEnd(i: number): number {
-    const n = this.text.indexOf('\n', i);
-    return n === -1 ? this.text.length : n;
-  }
+  // --- problems ---------------------------------------------------------------------------------
 
   /** Reports a problem at text index `at` and returns the end of its line (to resume after). */
   private fail(at: number, message: string): number {
@@ -208,42 +181,6 @@ class Parser {
   }
 
   private report(at: number, message: string): void {
-    // The line is the last line start <= at (binary search).
-    let lo = 0;
-    let hi = this.lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid]! <= at) lo = mid;
-      else hi = mid - 1;
-    }
-    this.problems.push({ line: lo + 1, col: at - this.lineStarts[lo]! + 1, message });
-  }
-}
-
-/** The text a backslash escape in a double-quoted value stands for. */
-function unescape(c: string): string {
-  switch (c) {
-    case 'n':
-      return '\n';
-    case 't':
-      return '\t';
-    case 'r':
-      return '\r';
-    case 'f':
-      return '\f';
-    case 'v':
-      return '\v';
-    case 'a':
-      return '\x07';
-    case 'b':
-      return '\b';
-    case '\\':
-      return '\\';
-    case '"':
-      return '"';
-    case '$':
-      return '$$';
-    default:
-      return '\\' + c;
+    this.problems.push({ ...this.positionOf(at), message });
   }
 }

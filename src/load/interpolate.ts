@@ -6,6 +6,13 @@
 // hand-written scanner rather than compose-go's regular expression so that nested expressions
 // (`${A:-${B:-x}}`) and positions are handled directly. Pure: the environment comes in through
 // `lookup`, and nothing is logged — unset variables and problems are returned to the caller.
+//
+// This module walks the text and builds the result; the grammar of one expression (names,
+// braces, operators) is src/load/interpolate-syntax.ts, and what each operator yields for a
+// given value is src/load/interpolate-modifiers.ts.
+
+import { findClosingBrace, isNameStart, nameEnd, parseBraced, type BracedParts, type Operator } from './interpolate-syntax.js';
+import { outcomeOf } from './interpolate-modifiers.js';
 
 export interface InterpolationProblem {
   kind: 'required' | 'syntax';
@@ -24,10 +31,6 @@ export interface InterpolationResult {
 }
 
 type Lookup = (name: string) => string | undefined;
-
-/** The operators allowed after the name in `${NAME<op>arg}`; two-character ones listed first. */
-type Operator = ':-' | '-' | ':?' | '?' | ':+' | '+';
-const OPERATORS: readonly Operator[] = [':-', ':?', ':+', '-', '?', '+'];
 
 /** What one scan of a range produced; nested arguments get their own so they can be dropped. */
 interface Scan {
@@ -52,27 +55,6 @@ export function interpolate(input: string, lookup: Lookup): InterpolationResult 
   // rather than a half-substituted string.
   const value = scan.problems.some((p) => p.kind === 'syntax') ? input : expanded;
   return { value, changed: value !== input, problems: scan.problems, unset: scan.unset };
-}
-
-// --- characters -------------------------------------------------------------------------------
-
-// Spec: "Compose processes any string following a $ sign as long as it makes it a valid
-// variable definition - either an alphanumeric name ([_a-zA-Z][_a-zA-Z0-9]*) or a braced
-// string starting with ${."
-function isNameStart(c: string | undefined): boolean {
-  return c !== undefined && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c === '_');
-}
-
-function isNameChar(c: string | undefined): boolean {
-  return isNameStart(c) || (c !== undefined && c >= '0' && c <= '9');
-}
-
-/** Index just past the name starting at `from` (== `from` when there is none). */
-function nameEnd(input: string, from: number, end: number): number {
-  if (from >= end || !isNameStart(input[from])) return from;
-  let i = from + 1;
-  while (i < end && isNameChar(input[i])) i++;
-  return i;
 }
 
 // --- scanning ---------------------------------------------------------------------------------
@@ -125,49 +107,6 @@ function substitute(scan: Scan, name: string, offset: number): string {
   return value;
 }
 
-/**
- * Index of the `}` closing the `{` at `open`, or -1. Like compose-go (getFirstBraceClosingIndex)
- * every `{` opens and every `}` closes, so `${A:-${B}}` and `${A:-{"k":1}}` close where expected.
- */
-function findClosingBrace(input: string, open: number, end: number): number {
-  let depth = 0;
-  for (let i = open; i < end; i++) {
-    const c = input[i];
-    if (c === '{') depth++;
-    else if (c === '}' && --depth === 0) return i;
-  }
-  return -1;
-}
-
-interface BracedParts {
-  readonly name: string;
-  readonly op: Operator | undefined;
-  /** Where the operator's argument (default, replacement or error text) starts. */
-  readonly argStart: number;
-}
-
-/**
- * Splits the body of `${...}` (`input[start, end)`) into name, operator and argument, or
- * returns why it is not a valid expression. Spec: "For braced expressions, the following formats
- * are supported: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error},
- * ${VAR:+replacement}, ${VAR+replacement}"; anything else (`${}`, `${1A}`, `${A:x}`, `${A }`,
- * shell extensions such as `${A/x/y}`) is rejected.
- */
-function parseBraced(input: string, start: number, end: number): BracedParts | string {
-  if (start === end) return 'empty variable name';
-  const stop = nameEnd(input, start, end);
-  if (stop === start) return 'a variable name must start with a letter or "_"';
-  const name = input.slice(start, stop);
-  if (stop === end) return { name, op: undefined, argStart: end };
-  // compose-go picks the operator that appears first; since the name cannot contain any
-  // operator character, that is always the one right after the name.
-  const op = OPERATORS.find((o) => input.startsWith(o, stop));
-  if (op === undefined) {
-    return `unexpected "${input.slice(stop, end)}" after variable name; expected one of :- - :? ? :+ + or }`;
-  }
-  return { name, op, argStart: stop + op.length };
-}
-
 /** `${...}` starting at `dollar`: returns the replacement text and where scanning resumes. */
 function expandBraced(scan: Scan, dollar: number, end: number): { text: string; next: number } {
   const { input } = scan;
@@ -217,57 +156,28 @@ function expandArgument(scan: Scan, start: number, end: number, used: boolean): 
   return text;
 }
 
+/**
+ * `${NAME<op>arg}`: the argument is always scanned (its syntax errors count either way), but
+ * counts as used only when the outcome is the argument or the required error's text.
+ */
 function applyOperator(scan: Scan, parts: BracedParts, op: Operator, close: number, dollar: number): string {
   const value = scan.lookup(parts.name);
-  const set = value !== undefined;
-  const nonEmpty = set && value !== '';
-  switch (op) {
-    // Spec: "${VAR:-default} -> value of VAR if set and non-empty, otherwise default".
-    case ':-':
-      return useDefault(scan, parts, close, value, !nonEmpty);
-    // Spec: "${VAR-default} -> value of VAR if set, otherwise default".
-    case '-':
-      return useDefault(scan, parts, close, value, !set);
-    // Spec: "${VAR:?error} -> value of VAR if set and non-empty, otherwise exit with error".
-    case ':?':
-      return requireValue(scan, parts, close, value, nonEmpty, dollar);
-    // Spec: "${VAR?error} -> value of VAR if set, otherwise exit with error".
-    case '?':
-      return requireValue(scan, parts, close, value, set, dollar);
-    // Spec: "${VAR:+replacement} -> replacement if VAR is set and non-empty, otherwise empty".
-    case ':+':
-      return useReplacement(scan, parts, close, nonEmpty);
-    // Spec: "${VAR+replacement} -> replacement if VAR is set, otherwise empty".
-    case '+':
-      return useReplacement(scan, parts, close, set);
+  const outcome = outcomeOf(op, value);
+  const text = expandArgument(scan, parts.argStart, close, outcome === 'argument' || outcome === 'missing');
+  switch (outcome) {
+    case 'value':
+      return value ?? '';
+    case 'argument':
+      return text;
+    case 'empty':
+      return '';
+    case 'missing':
+      scan.problems.push({
+        kind: 'required',
+        offset: dollar,
+        // compose's wording: "required variable X is missing a value: <text>".
+        message: `required variable ${parts.name} is missing a value${text !== '' ? `: ${text}` : ''}`,
+      });
+      return '';
   }
-}
-
-function useDefault(scan: Scan, parts: BracedParts, close: number, value: string | undefined, fallBack: boolean): string {
-  const dflt = expandArgument(scan, parts.argStart, close, fallBack);
-  return fallBack ? dflt : (value ?? '');
-}
-
-function useReplacement(scan: Scan, parts: BracedParts, close: number, replace: boolean): string {
-  const replacement = expandArgument(scan, parts.argStart, close, replace);
-  return replace ? replacement : '';
-}
-
-function requireValue(
-  scan: Scan,
-  parts: BracedParts,
-  close: number,
-  value: string | undefined,
-  ok: boolean,
-  dollar: number,
-): string {
-  const text = expandArgument(scan, parts.argStart, close, !ok);
-  if (ok) return value ?? '';
-  scan.problems.push({
-    kind: 'required',
-    offset: dollar,
-    // compose's wording: "required variable X is missing a value: <text>".
-    message: `required variable ${parts.name} is missing a value${text !== '' ? `: ${text}` : ''}`,
-  });
-  return '';
 }

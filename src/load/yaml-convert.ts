@@ -1,8 +1,10 @@
 // The yaml library's node tree → plain located values (src/load/parse.ts parses): every value
 // keeps its position, merge keys (`<<`, which go-yaml and therefore compose honour) follow
-// YAML 1.1 precedence, and alias expansion and nesting are bounded (LIMITS).
-import { isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Alias, type Document, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+// YAML 1.1 precedence, and alias expansion and nesting are bounded (LIMITS). Aliases are
+// resolved through an index of the document's anchors (src/load/yaml-anchors.ts).
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { error, type Diagnostic, type Pos } from '../diagnostics.js';
+import { Anchors } from './yaml-anchors.js';
 import { keyLoc, locateMap, locateSeq, setItemLoc, setKeyLoc, valueLoc, type Json, type JsonObject } from './located.js';
 import { LIMITS } from './parse.js';
 import { markKey, mergeTag, tagsOf, type Tag } from './tags.js';
@@ -15,42 +17,14 @@ export class Converter {
   private aliasChars = 0;
   /** Duplicate keys found (each reported): the file's value is then void. */
   duplicates = 0;
-  /**
-   * Anchor name → its nodes in document order, made once: the yaml library's Alias.resolve
-   * walks the whole document for every alias (100,000 values and a few thousand aliases took
-   * tens of seconds).
-   */
-  private readonly anchors = new Map<string, { at: number; node: Node }[]>();
+  private readonly anchors: Anchors;
 
   constructor(
     doc: Document.Parsed,
     private readonly pos: (offset: number | undefined) => Pos,
     private readonly diagnostics: Diagnostic[],
   ) {
-    visit(doc, {
-      Node: (_key, node) => {
-        const anchor = (node as { anchor?: string }).anchor;
-        if (anchor === undefined) return;
-        const list = this.anchors.get(anchor) ?? [];
-        list.push({ at: (node as Node).range?.[0] ?? 0, node: node as Node });
-        this.anchors.set(anchor, list);
-      },
-    });
-  }
-
-  /** As YAML defines an alias: the last node before it with that anchor. */
-  private resolve(alias: Alias): Node | undefined {
-    const list = this.anchors.get(alias.source);
-    const at = alias.range?.[0] ?? Infinity;
-    if (!list) return undefined;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid]!.at < at) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo > 0 ? list[lo - 1]!.node : undefined;
+    this.anchors = new Anchors(doc);
   }
 
   private spend(units: number): void {
@@ -66,7 +40,7 @@ export class Converter {
     }
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
-      const target = this.resolve(node);
+      const target = this.anchors.resolve(node);
       if (!target) {
         this.diagnostics.push(error('WGC002', `unknown alias *${node.source}`, this.pos(node.range?.[0])));
         return null;
@@ -177,7 +151,7 @@ export class Converter {
 
   /** Our merge tag on a node, or on the node an alias names (as compose-go reads it). */
   private tagOf(node: unknown): Tag | undefined {
-    const target = isAlias(node) ? this.resolve(node) : (node as Node | null);
+    const target = isAlias(node) ? this.anchors.resolve(node) : (node as Node | null);
     return mergeTag((target as { tag?: string } | null | undefined)?.tag);
   }
 }
