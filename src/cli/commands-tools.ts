@@ -136,13 +136,15 @@ export const status = defineCommand<WithProject & { readonly json?: boolean; rea
   name: 'status',
   summary: 'is every link up? one line per link direction, from the running sidecars',
   description:
-    'Ask every running sidecar of the project (through the engine: docker or podman exec) for its\n' +
-    'WireGuard interface and print one line per link direction: the two services, the state, the\n' +
-    "last handshake's age, bytes each way and the endpoint. States: up; no handshake yet; stale\n" +
-    '(last handshake older than 180 s: no usable session); peer not running; not running (this\n' +
-    "side's sidecar); interface down. A link idle for over 120 s gets one ping through the tunnel\n" +
-    'first, so an idle but healthy link shows up. Exit 0 when every direction is up, 1 otherwise\n' +
-    '(a health probe for scripts). No key is printed: the sidecars drop them before answering.\n' +
+    'Look at every running sidecar of the project: its status file, which it writes every 10 s into\n' +
+    '.wg-compose/PROJECT/status/ (or, when that is missing, old or shows a link not up, the sidecar\n' +
+    'itself, through the engine: docker or podman exec). Print one line per link direction: the\n' +
+    "two services, the state, the last handshake's age, bytes each way and the endpoint. States:\n" +
+    'up; no handshake yet; stale (last handshake older than 180 s: no usable session); peer not\n' +
+    "running; not running (this side's sidecar); interface down. A sidecar pings a peer through the\n" +
+    'tunnel when their last handshake is over 120 s old, so an idle but healthy link shows up.\n' +
+    'Exit 0 when every direction is up, 1 otherwise (a health probe for scripts). No key is\n' +
+    'printed, nor written to the status files: the sidecars drop the keys at the source.\n' +
     'With --target swarm, the stack deploy runs: a one-shot global job looks on every node (docker\n' +
     'service create --mode global-job, removed after), and each line names the node.',
   options: [

@@ -13,28 +13,28 @@ import type { Operator } from './interpolate-syntax.js';
  */
 export type Outcome = 'value' | 'argument' | 'empty' | 'missing';
 
+/**
+ * The spec's table: each operator asks whether the variable is set (`-`, `?`, `+`) or set and
+ * non-empty (the `:` forms), and yields one outcome when it is and another when it is not.
+ * - `${VAR:-default}`: value of VAR if set and non-empty, otherwise default;
+ *   `${VAR-default}`: value of VAR if set, otherwise default.
+ * - `${VAR:?error}`: value of VAR if set and non-empty, otherwise exit with error;
+ *   `${VAR?error}`: value of VAR if set, otherwise exit with error.
+ * - `${VAR:+replacement}`: replacement if VAR is set and non-empty, otherwise empty;
+ *   `${VAR+replacement}`: replacement if VAR is set, otherwise empty.
+ */
+const RULES: Readonly<Record<Operator, readonly [needsNonEmpty: boolean, yes: Outcome, no: Outcome]>> = {
+  ':-': [true, 'value', 'argument'],
+  '-': [false, 'value', 'argument'],
+  ':?': [true, 'value', 'missing'],
+  '?': [false, 'value', 'missing'],
+  ':+': [true, 'argument', 'empty'],
+  '+': [false, 'argument', 'empty'],
+};
+
 /** The outcome of `op` for a variable whose value is `value` (undefined when it is not set). */
 export function outcomeOf(op: Operator, value: string | undefined): Outcome {
-  const set = value !== undefined;
-  const nonEmpty = set && value !== '';
-  switch (op) {
-    // Spec: "${VAR:-default} -> value of VAR if set and non-empty, otherwise default".
-    case ':-':
-      return nonEmpty ? 'value' : 'argument';
-    // Spec: "${VAR-default} -> value of VAR if set, otherwise default".
-    case '-':
-      return set ? 'value' : 'argument';
-    // Spec: "${VAR:?error} -> value of VAR if set and non-empty, otherwise exit with error".
-    case ':?':
-      return nonEmpty ? 'value' : 'missing';
-    // Spec: "${VAR?error} -> value of VAR if set, otherwise exit with error".
-    case '?':
-      return set ? 'value' : 'missing';
-    // Spec: "${VAR:+replacement} -> replacement if VAR is set and non-empty, otherwise empty".
-    case ':+':
-      return nonEmpty ? 'argument' : 'empty';
-    // Spec: "${VAR+replacement} -> replacement if VAR is set, otherwise empty".
-    case '+':
-      return set ? 'argument' : 'empty';
-  }
+  const [needsNonEmpty, yes, no] = RULES[op];
+  const holds = value !== undefined && (!needsNonEmpty || value !== '');
+  return holds ? yes : no;
 }

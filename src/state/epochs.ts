@@ -7,6 +7,7 @@
 // from its recorded epoch instead of reusing epoch 0's keys. Written after the lockfile it
 // follows (src/plan/apply.ts): a crash between the two leaves the record behind, never ahead.
 import type { Lockfile } from './lockfile.js';
+import { parseJsonObject } from './json-object.js';
 
 export const EPOCHS_FILE = 'epochs.json';
 /** Set to 1 to use a lockfile older than the epoch record anyway. */
@@ -24,13 +25,8 @@ const NAME = /^[a-zA-Z0-9._:-]{1,511}$/;
 
 /** The record, or undefined when the text is not one (the caller says where). */
 export function parseEpochRecord(text: string): EpochRecord | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof raw !== 'object' || raw === null) return undefined;
+  const raw = parseJsonObject(text);
+  if (!raw) return undefined;
   const map = (v: unknown): Map<string, number> | undefined => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
     const out = new Map<string, number>();
@@ -40,8 +36,8 @@ export function parseEpochRecord(text: string): EpochRecord | undefined {
     }
     return out;
   };
-  const services = map((raw as Record<string, unknown>)['services']);
-  const links = map((raw as Record<string, unknown>)['links']);
+  const services = map(raw['services']);
+  const links = map(raw['links']);
   return services && links ? { services, links } : undefined;
 }
 

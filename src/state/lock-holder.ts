@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { readRegularFile } from './files.js';
+import { parseJsonObject } from './json-object.js';
 
 /** Who holds a lock: what its file says. */
 export interface LockHolder {
@@ -40,14 +41,8 @@ export function readLock(path: string): LockFileView | undefined {
 }
 
 function parseHolder(text: string): LockHolder | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const r = raw as Record<string, unknown>;
+  const r = parseJsonObject(text);
+  if (!r) return undefined;
   const str = (k: string) => (typeof r[k] === 'string' ? (r[k] as string) : undefined);
   const nonce = str('nonce');
   const host = str('host');
