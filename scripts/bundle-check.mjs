@@ -22,6 +22,8 @@ await build({
   platform: 'node',
   target: 'node20',
   logLevel: 'warning',
+  minify: true,
+  keepNames: true,
   // CommonJS has no import.meta; each module's URL becomes the bundle's own, at the same depth.
   define: { 'import.meta.url': '__bundleUrl' },
   banner: {
