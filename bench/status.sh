@@ -13,9 +13,9 @@ RUNS="${BENCH_RUNS:-7}"
 N=20
 export DOCKER_HOST="${DOCKER_HOST:-unix:///run/wg-compose-test/d0/docker.sock}" WG_COMPOSE_ENGINE=docker-compose
 root="$(pwd)"
-now() { date +%s.%N; }
-dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# now, dt, median
+# shellcheck source=bench/lib.sh
+. bench/lib.sh # (the working directory is the repository root)
 
 work="$(mktemp -d /tmp/wgc-bench-status.XXXXXX)"
 trap 'cd "$work" && node "$root/bin/wg-compose.js" down -p bst >/dev/null 2>&1; rm -rf "$work"' EXIT

@@ -15,9 +15,9 @@ RUNS="${BENCH_RUNS:-3}"
 export DOCKER_HOST=unix:///run/wg-compose-test/s1/docker.sock WG_COMPOSE_DOCKER=/usr/bin/docker
 DOCKER=/usr/bin/docker
 on() { local n="$1"; shift; "$DOCKER" -H "unix:///run/wg-compose-test/$n/docker.sock" "$@"; }
-now() { date +%s.%N; }
-dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# now, dt, median
+# shellcheck source=bench/lib.sh
+. bench/lib.sh # (the working directory is the repository root)
 log() { echo "bench: $*" >&2; }
 
 work="$(mktemp -d /tmp/wgc-bench-swarm.XXXXXX)"
