@@ -6,7 +6,7 @@
 # Public tools only (and /proc/stat). On the harness's dockerd (or any engine DOCKER_HOST names):
 #
 #   npm run build && scripts/docker-setup.sh install && scripts/docker-setup.sh engine
-#   BENCH_RUNS=7 bench/status.sh
+#   BENCH_RUNS=7 [HEALTH_INTERVAL=10s] bench/status.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${BENCH_RUNS:-7}"
@@ -20,6 +20,8 @@ root="$(pwd)"
 work="$(mktemp -d /tmp/wgc-bench-status.XXXXXX)"
 trap 'cd "$work" && node "$root/bin/wg-compose.js" down -p bst >/dev/null 2>&1; rm -rf "$work"' EXIT
 {
+  # HEALTH_INTERVAL: the sidecars' healthcheck interval (x-wireguard.health_interval; default 2s).
+  [ -z "${HEALTH_INTERVAL:-}" ] || printf 'x-wireguard:\n  health_interval: %s\n' "$HEALTH_INTERVAL"
   echo 'x-app: &app'
   echo '  image: localhost/wg-compose/base:bookworm'
   echo '  init: true'

@@ -14,6 +14,12 @@ export interface Settings {
   readonly keepalive: number;
   readonly image: string;
   readonly iface: string;
+  /**
+   * The sidecars' healthcheck interval (a compose duration). Short, so applications start soon
+   * after their tunnel is up (Docker runs the first check one interval after the start, and
+   * before 25 has no start_interval); every check is an exec, which a large idle stack pays for.
+   */
+  readonly healthInterval: string;
 }
 
 /** The default MTU on swarm: the overlay's 1450 (VXLAN) minus WireGuard's 80 over IPv6. */
@@ -29,6 +35,7 @@ export const DEFAULTS = {
   keepalive: 0,
   image: DEFAULT_IMAGE,
   iface: 'wg0',
+  healthInterval: '2s',
 } as const;
 
 export function resolveSettings(x: JsonObject | undefined): { settings: Settings | undefined; diagnostics: Diagnostic[] } {
@@ -61,6 +68,7 @@ export function resolveSettings(x: JsonObject | undefined): { settings: Settings
       keepalive: num('keepalive', DEFAULTS.keepalive),
       image: str('image', DEFAULTS.image),
       iface: str('interface', DEFAULTS.iface),
+      healthInterval: str('health_interval', DEFAULTS.healthInterval),
     },
     diagnostics,
   };

@@ -31,6 +31,7 @@ export function sidecarTemplate(settings: Settings, project: string): SidecarPar
     networkMode: `service:${namespaceName(SERVICE_PLACEHOLDER)}`,
     secret: secretName(SERVICE_PLACEHOLDER),
     iface: settings.iface,
+    healthInterval: settings.healthInterval,
     configName: `${settings.iface}.conf`,
     configPath: `/run/secrets/${settings.iface}.conf`,
     statusVolume: `${statusPathInStack(project, FILE_PLACEHOLDER)}:${STATUS_MOUNT}`,

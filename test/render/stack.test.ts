@@ -135,6 +135,22 @@ test('the sidecar joins the namespace, gets its config as a secret file and the 
   });
 });
 
+test('x-wireguard.health_interval sets how often every sidecar is checked (default 2s); anything but a plain duration is refused at its line', async () => {
+  const links = 'services:\n  a:\n    image: x\n    links: [b]\n  b:\n    image: x\n';
+  const interval = (s: Stack, name: string) => (s.services[name]!['healthcheck'] as { interval: string }).interval;
+  assert.is(interval(await render(links), 'a-wg'), '2s');
+  const slow = await render(`x-wireguard:\n  health_interval: 15s\n${links}`);
+  assert.equal([interval(slow, 'a-wg'), interval(slow, 'b-wg')], ['15s', '15s']);
+  for (const bad of ['15', '1.5s', '0s', '2s; rm -rf /', '1h']) {
+    const { analysis, diagnostics } = analyze(
+      { files: ['/p/compose.yaml'], envFiles: [], profiles: [], projectName: 'demo' },
+      { cwd: '/p', env: {}, reader: memoryReader({ '/p/compose.yaml': `x-wireguard:\n  health_interval: "${bad}"\n${links}` }) },
+    );
+    assert.is(analysis, undefined, bad);
+    assert.ok(diagnostics.some((d) => d.severity === 'error' && d.message.includes('health_interval') && d.pos?.line === 2), `${bad}: ${JSON.stringify(diagnostics)}`);
+  }
+});
+
 test('what is not a link is kept: x- fields, volumes, configs; version and name are dropped', async () => {
   const s = await render(`
 version: "3.8"
