@@ -9,11 +9,11 @@
 //   which may settle it).
 // - On a swarm: a one-shot job on every node (status-swarm.ts).
 // It reads the state `render` wrote (the topology: who should be peers with whom) and writes nothing.
+import { join, resolve } from 'node:path';
 import type { ProjectOptions } from '../load/project-options.js';
 import { ROLE_LABEL, SERVICE_LABEL } from '../sidecar-contract.js';
 import { apiSocket, listByLabel } from '../engine/api.js';
 import { COMPOSE_PROJECT_LABEL, detectRuntime, execIn, projectContainers, type Runtime } from '../engine/runtime.js';
-import { isAbsolute, join, resolve } from 'node:path';
 import { readRegularFile } from '../state/files.js';
 import { serviceStatusDir } from '../state/paths.js';
 import { fromStatusFile, linkRows, needsAsking, parseProbe, PROBE, statusJson, statusTable, type SidecarSeen } from '../status/links.js';
@@ -54,7 +54,7 @@ export async function runStatus(io: CliIO, o: StatusOptions): Promise<number> {
       return EXIT.external;
     }
     const dir = p.analysis.project.projectDir;
-    const file = (service: string): string => join(serviceStatusDir(isAbsolute(dir) ? dir : resolve(io.cwd, dir), topology.project, service), settings.iface);
+    const file = (service: string): string => join(serviceStatusDir(resolve(io.cwd, dir), topology.project, service), settings.iface);
     look = () => lookCompose(rt, topology, settings.iface, file);
   }
   const once = async (): Promise<{ text: string; code: number }> => {

@@ -28,7 +28,7 @@ export interface ListedContainer {
  * CONTAINER_HOST=unix://…, or DOCKER_HOST when it names podman's socket (podman's CLI without
  * either runs containers itself, with no service to ask). undefined: use the CLI.
  */
-export function apiSocket(rt: Pick<Runtime, 'kind' | 'env'>, dockerConfig: () => string | undefined = readDockerConfig): string | undefined {
+export function apiSocket(rt: Pick<Runtime, 'kind' | 'env'>, dockerConfig: () => string | undefined = () => readDockerConfig(rt.env)): string | undefined {
   const unix = (v: string | undefined): string | undefined => (v?.startsWith('unix://') ? v.slice('unix://'.length) : undefined);
   const env = rt.env;
   if (rt.kind === 'podman') return unix(env['CONTAINER_HOST']) ?? (dockerHostIsPodman(env) ? unix(env['DOCKER_HOST']) : undefined);
@@ -46,7 +46,8 @@ export function apiSocket(rt: Pick<Runtime, 'kind' | 'env'>, dockerConfig: () =>
   return '/var/run/docker.sock';
 }
 
-function readDockerConfig(env: Env = process.env): string | undefined {
+/** The docker CLI's config file, where it records the chosen context (DOCKER_CONFIG names its directory). */
+function readDockerConfig(env: Env): string | undefined {
   const file = join(env['DOCKER_CONFIG'] ?? join(homedir(), '.docker'), 'config.json');
   try {
     return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
