@@ -4,7 +4,12 @@
 #      to the next (a chain: links may not form a cycle), against a plain `docker stack deploy` of the same 6 services x 2
 #      replicas without links to every task running, alternating, BENCH_RUNS times each;
 #   2. throughput across nodes: 64 MiB through nc between two tasks on different nodes,
-#      through the tunnel and over the plain overlay, BENCH_RUNS times each.
+#      through the tunnel and over the plain overlay, BENCH_RUNS times each;
+#   3. a rolling restart's outage, seen from a task of s1 pinging s2 every 0.2 s (a fresh
+#      `ping -c 1` each time): `wg-compose rotate s2` + `deploy` (s2's tasks restart on their
+#      new key; s1's stay and take the key in place) against `docker service update --force
+#      --update-parallelism 2` of the plain stack's s2 (its tasks restart; pinged by name, as
+#      the plain overlay has no fixed address for a task). The longest gap between replies.
 # Prints medians, samples and ratios. Not a test. Public tools only (docker, nc, dd).
 #
 #   npm run build && scripts/docker-setup.sh install && scripts/docker-setup.sh swarm 3
@@ -58,7 +63,45 @@ for r in $(seq 1 "$RUNS"); do
   t0="$(now)"
   (cd "$work/wg" && node "$OLDPWD/bin/wg-compose.js" deploy -p bw --timeout 300 2>"$work/deploy.log") || { cat "$work/deploy.log" >&2; exit 1; }
   wg_s+=("$(dt "$t0" "$(now)")")
-  (cd "$work/wg" && node "$OLDPWD/bin/wg-compose.js" rm -p bw 2>/dev/null)
+  
+# 3. Outage of a rolling restart. The pinger prints the time of every reply; the longest gap
+# between two replies while the restart runs is the outage.
+pinger() { # node container target seconds → reply times on stdout
+  on "$1" exec "$2" sh -c "end=\$((\$(date +%s) + $4)); while [ \$(date +%s) -lt \$end ]; do ping -c 1 -W 1 -q $3 >/dev/null 2>&1 && date +%s.%N; sleep 0.2; done"
+}
+longest_gap() { awk 'NR > 1 && $1 - p > g { g = $1 - p } { p = $1 } END { printf "%.1f", g }'; }
+s2_addr="$(node -e "console.log(JSON.parse(require('fs').readFileSync('$work/wg/wg-compose.lock','utf8')).services.s2.addresses[0])")"
+wg_gap=() plain_gap=()
+for r in $(seq 1 "$RUNS"); do
+  na="$(node_of s1)" ca="$(cid_of s1 "$na")"
+  pinger "$na" "$ca" "$s2_addr" 45 >"$work/ping-wg" &
+  sleep 3
+  (cd "$work/wg" && node "$OLDPWD/bin/wg-compose.js" rotate -p bw s2 2>/dev/null && node "$OLDPWD/bin/wg-compose.js" deploy -p bw --timeout 300 2>"$work/rotate.log") || { cat "$work/rotate.log" >&2; exit 1; }
+  wait
+  wg_gap+=("$(longest_gap <"$work/ping-wg")")
+  log "run $r: rotate s2 + deploy: longest gap s1 -> s2 ${wg_gap[-1]} s"
+done
+(cd "$work/wg" && node "$OLDPWD/bin/wg-compose.js" rm -p bw 2>/dev/null)
+settle bw
+"$DOCKER" stack deploy --resolve-image never -c "$work/plain/stack.yml" bp >/dev/null
+until running bp 12; do sleep 0.2; done
+for r in $(seq 1 "$RUNS"); do
+  n1="$("$DOCKER" service ps bp_s1 --filter desired-state=running --format '{{.Node}}' | head -n1)"
+  c1="$(on "$n1" ps -q --filter label=com.docker.swarm.service.name=bp_s1 --filter status=running | head -n1)"
+  pinger "$n1" "$c1" tasks.bp_s2 30 >"$work/ping-plain" &
+  sleep 3
+  "$DOCKER" service update --force --update-parallelism 2 --no-resolve-image bp_s2 >/dev/null 2>&1
+  wait
+  plain_gap+=("$(longest_gap <"$work/ping-plain")")
+  log "run $r: plain service update --force of s2: longest gap s1 -> s2 ${plain_gap[-1]} s"
+done
+"$DOCKER" stack rm bp >/dev/null
+settle bp
+wg_gm="$(echo "${wg_gap[*]}" | median)" plain_gm="$(echo "${plain_gap[*]}" | median)"
+echo "outage of a rolling restart of s2, seen from s1 (longest gap between replies, median of $RUNS):"
+echo "  wg-compose rotate s2 + deploy:                  ${wg_gm} s  [${wg_gap[*]}]"
+echo "  docker service update --force (plain stack): ${plain_gm} s  [${plain_gap[*]}]"
+echo "  difference: $(awk -v a="$wg_gm" -v b="$plain_gm" 'BEGIN { printf "%.1f", a - b }') s"
   settle bw
 
   t0="$(now)"
@@ -103,4 +146,42 @@ echo "throughput $b@$nb -> $a@$na, 64 MiB through nc (MiB/s, median of $RUNS):"
 echo "  through WireGuard (wireguard-go): ${tun_m}  [${tun[*]}]"
 echo "  plain overlay:                    ${ovl_m}  [${ovl[*]}]"
 echo "  ratio: $(awk -v a="$tun_m" -v b="$ovl_m" 'BEGIN { printf "%.3f", a / b }')"
+
+# 3. Outage of a rolling restart. The pinger prints the time of every reply; the longest gap
+# between two replies while the restart runs is the outage.
+pinger() { # node container target seconds → reply times on stdout
+  on "$1" exec "$2" sh -c "end=\$((\$(date +%s) + $4)); while [ \$(date +%s) -lt \$end ]; do ping -c 1 -W 1 -q $3 >/dev/null 2>&1 && date +%s.%N; sleep 0.2; done"
+}
+longest_gap() { awk 'NR > 1 && $1 - p > g { g = $1 - p } { p = $1 } END { printf "%.1f", g }'; }
+s2_addr="$(node -e "console.log(JSON.parse(require('fs').readFileSync('$work/wg/wg-compose.lock','utf8')).services.s2.addresses[0])")"
+wg_gap=() plain_gap=()
+for r in $(seq 1 "$RUNS"); do
+  na="$(node_of s1)" ca="$(cid_of s1 "$na")"
+  pinger "$na" "$ca" "$s2_addr" 45 >"$work/ping-wg" &
+  sleep 3
+  (cd "$work/wg" && node "$OLDPWD/bin/wg-compose.js" rotate -p bw s2 2>/dev/null && node "$OLDPWD/bin/wg-compose.js" deploy -p bw --timeout 300 2>"$work/rotate.log") || { cat "$work/rotate.log" >&2; exit 1; }
+  wait
+  wg_gap+=("$(longest_gap <"$work/ping-wg")")
+  log "run $r: rotate s2 + deploy: longest gap s1 -> s2 ${wg_gap[-1]} s"
+done
 (cd "$work/wg" && node "$OLDPWD/bin/wg-compose.js" rm -p bw 2>/dev/null)
+settle bw
+"$DOCKER" stack deploy --resolve-image never -c "$work/plain/stack.yml" bp >/dev/null
+until running bp 12; do sleep 0.2; done
+for r in $(seq 1 "$RUNS"); do
+  n1="$("$DOCKER" service ps bp_s1 --filter desired-state=running --format '{{.Node}}' | head -n1)"
+  c1="$(on "$n1" ps -q --filter label=com.docker.swarm.service.name=bp_s1 --filter status=running | head -n1)"
+  pinger "$n1" "$c1" tasks.bp_s2 30 >"$work/ping-plain" &
+  sleep 3
+  "$DOCKER" service update --force --update-parallelism 2 --no-resolve-image bp_s2 >/dev/null 2>&1
+  wait
+  plain_gap+=("$(longest_gap <"$work/ping-plain")")
+  log "run $r: plain service update --force of s2: longest gap s1 -> s2 ${plain_gap[-1]} s"
+done
+"$DOCKER" stack rm bp >/dev/null
+settle bp
+wg_gm="$(echo "${wg_gap[*]}" | median)" plain_gm="$(echo "${plain_gap[*]}" | median)"
+echo "outage of a rolling restart of s2, seen from s1 (longest gap between replies, median of $RUNS):"
+echo "  wg-compose rotate s2 + deploy:                  ${wg_gm} s  [${wg_gap[*]}]"
+echo "  docker service update --force (plain stack): ${plain_gm} s  [${plain_gap[*]}]"
+echo "  difference: $(awk -v a="$wg_gm" -v b="$plain_gm" 'BEGIN { printf "%.1f", a - b }') s"

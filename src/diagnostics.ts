@@ -96,6 +96,7 @@ export const CODES = {
   WGC113: 'a docker command failed (stack deploy, stack rm)',
   WGC114: 'swarm tunnels not ready before the timeout',
   WGC115: 'no container CLI to ask the engine for the sidecars',
+  WGC116: 'a rotated key could not be staged with the agents before the rollout',
 } as const;
 
 export type Code = keyof typeof CODES;

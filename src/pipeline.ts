@@ -174,7 +174,7 @@ export async function compile(a: Analysis, previous: Lockfile, keys: KeySource, 
   const { topology, secrets, diagnostics, x25519 } = buildTopology(name, a.view, a.linked, a.settings, previous, keys, changes, a.target);
   const renderStack = a.target === 'swarm' ? swarm : compose;
   const configPaths = new Map(a.linked.map((s) => [s, configPathInStack(name, s, a.target)]));
-  const configs = new Map([...topology.nodes.values()].map((node) => [node.name, renderWgQuick(name, node, secrets)]));
+  const configs = new Map([...topology.nodes.values()].map((node) => [node.name, renderWgQuick(name, node, secrets, a.target !== 'swarm')]));
   const input = hasErrors(diagnostics)
     ? undefined
     : { project: name, model: a.project.model, topology, settings: a.settings, configPaths, sources: a.project.files.map((f) => relative(a.project.projectDir, f) || f) };

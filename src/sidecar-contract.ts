@@ -25,5 +25,17 @@ export const PROJECT_LABEL = 'dev.wg-compose.project';
  */
 export const SECRET_LABEL = 'dev.wg-compose.secret';
 
+/**
+ * Swarm: on a task, its peers (services, space-separated). The agent hands the task's sidecar
+ * their public keys, which its secret does not hold (src/render/wg-quick.ts).
+ */
+export const PEERS_LABEL = 'dev.wg-compose.peers';
+
+/**
+ * Swarm: on the node agent, every linked service's public key and tunnel addresses, a line
+ * each (`SERVICE KEY ADDRESS…`; src/render/swarm.ts keyTable). Public, as in the lockfile.
+ */
+export const KEYS_LABEL = 'dev.wg-compose.public-keys';
+
 /** The template data the stack template reads (`{{json @readyFile}}`). */
-export const SIDECAR_CONTRACT = { readyFile: READY_FILE, statusMount: STATUS_MOUNT, roleLabel: ROLE_LABEL, serviceLabel: SERVICE_LABEL, projectLabel: PROJECT_LABEL, secretLabel: SECRET_LABEL } as const;
+export const SIDECAR_CONTRACT = { readyFile: READY_FILE, statusMount: STATUS_MOUNT, roleLabel: ROLE_LABEL, serviceLabel: SERVICE_LABEL, projectLabel: PROJECT_LABEL, secretLabel: SECRET_LABEL, keysLabel: KEYS_LABEL } as const;

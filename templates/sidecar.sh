@@ -117,6 +117,8 @@ reresolve() {
     [ -n "$addr" ] || continue
     case "$addr" in *:*) want="[$addr]:$port" ;; *) want="$addr:$port" ;; esac
     have="$(wg show "$iface" endpoints | awk -v k="$pub" '$1 == k { print $2 }')"
+    # No such peer (its key was replaced in place, templates/swarm-sidecar.sh): `wg set` would add it back.
+    [ -n "$have" ] || continue
     if [ "$have" != "$want" ]; then
       wg set "$iface" peer "$pub" endpoint "$want" && kick "$pub" && echo "wg-compose: peer endpoint $host now $want" >&2
     fi

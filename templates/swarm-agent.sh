@@ -10,11 +10,15 @@
 # container that
 #   - joins the task's network namespace   (NetworkMode container:<task id>)
 #   - may create the interface             (CapAdd NET_ADMIN, device /dev/net/tun)
-#   - gets exactly one file: the task's own swarm secret holding its wg-quick config,
-#     bind-mounted read-only from <data-root>/containers/<id>/mounts/secrets/<SecretID>
-#   - runs templates/sidecar.sh ($WG_COMPOSE_SIDECAR) on it: wg-quick up, then endpoint
-#     re-resolution every 2 s (tasks.PROJECT_NAME of a peer whose task does not exist yet, or moved
-#     to another node, is found again within that; a name lookup in the task is cheap);
+#   - gets exactly one file: the task's own swarm secret holding its wg-quick config without
+#     the peers' public keys, bind-mounted read-only from
+#     <data-root>/containers/<id>/mounts/secrets/<SecretID>, and its peers' public keys
+#     (WG_COMPOSE_PEERS, from the agent's own dev.wg-compose.public-keys label and the task's
+#     dev.wg-compose.peers label)
+#   - runs templates/swarm-sidecar.sh ($WG_COMPOSE_WRAPPER), which puts the two together in a
+#     tmpfs and runs templates/sidecar.sh ($WG_COMPOSE_SIDECAR) on that: wg-quick up, then
+#     endpoint re-resolution every 2 s (tasks.PROJECT_NAME of a peer whose task does not exist
+#     yet, or moved to another node, is found again within that; a name lookup is cheap);
 #   - leaves by itself (and is removed: AutoRemove) once the task's network is gone, so no
 #     sidecar outlives its task even when the agent is gone first (`docker stack rm`).
 # The key never passes through the agent: it reads the task's config.v2.json only to learn
@@ -25,7 +29,11 @@
 # seconds:
 #   - a sidecar whose task is gone, not running, or restarted since (a restarted container
 #     has a new network namespace), or that is not running itself, is removed;
-#   - a task without a running sidecar gets one.
+#   - a task without a running sidecar gets one;
+#   - a sidecar that this agent has not yet given its peers' current keys gets them (adopt, in
+#     templates/swarm-sidecar.sh): a rotated key changes the agent's dev.wg-compose.public-keys
+#     label, so every agent restarts, and the peers of the rotated service take its new key in
+#     place, without a restart, the moment its new task shakes hands with them.
 # Sidecars outlive the agent: an agent update or restart does not cut the tunnels.
 #
 # Status, for `wg-compose deploy` (which reads this service's logs through the manager: the
@@ -40,22 +48,31 @@
 #   WG_COMPOSE_IMAGE      the sidecar image (the tools image)
 #   WG_COMPOSE_INTERFACE  the WireGuard interface name
 #   WG_COMPOSE_SIDECAR    the sidecar program (templates/sidecar.sh)
+#   WG_COMPOSE_WRAPPER    what the sidecar container runs (templates/swarm-sidecar.sh)
 #   DOCKER_SOCK           default /var/run/docker.sock
 #   NODE_CONTAINERS       default /node/containers (<data-root>/containers, read-only)
 #   WG_COMPOSE_RESYNC     default 2 (seconds between full reconciliations and status looks)
 #   WG_COMPOSE_HEARTBEAT  default 60 (seconds between repeated status lines)
+# and, on the agent's own container, the label dev.wg-compose.public-keys: every linked
+# service's public key and addresses, "SERVICE KEY ADDRESS…" a line each (public, as in the
+# lockfile). A label, not the environment: `wg-compose deploy` changes it alone before it rolls
+# out a rotated key, and the stack deploy after it must find the same spec (labels are a map;
+# `docker service update --env-add` reorders the environment), or the agents restart again.
 set -u
 
 project="${WG_COMPOSE_PROJECT:?WG_COMPOSE_PROJECT is not set}"
 image="${WG_COMPOSE_IMAGE:?WG_COMPOSE_IMAGE is not set}"
 iface="${WG_COMPOSE_INTERFACE:-wg0}"
 sidecar="${WG_COMPOSE_SIDECAR:?WG_COMPOSE_SIDECAR is not set}"
+wrapper="${WG_COMPOSE_WRAPPER:?WG_COMPOSE_WRAPPER is not set}"
+keys="" # read from the agent's label once the engine answers
 sock="${DOCKER_SOCK:-/var/run/docker.sock}"
 containers="${NODE_CONTAINERS:-/node/containers}"
 resync="${WG_COMPOSE_RESYNC:-2}"
 settled=10 # seconds between looks at a tunnel that is fully up
 heartbeat="${WG_COMPOSE_HEARTBEAT:-60}"
-seen="$(mktemp -d)" # last status line and its time, per sidecar
+seen="$(mktemp -d)"    # last status line and its time, per sidecar
+applied="$(mktemp -d)" # the peers' keys each sidecar was last given
 
 ROLE=dev.wg-compose.role
 PROJECT=dev.wg-compose.project
@@ -63,6 +80,8 @@ SERVICE=dev.wg-compose.service
 SECRET=dev.wg-compose.secret
 OF=dev.wg-compose.sidecar-of            # on sidecars: the task container's id
 STARTED=dev.wg-compose.task-started     # on sidecars: the task's State.StartedAt when joined
+PEERS=dev.wg-compose.peers              # on tasks and their sidecars: the peer services
+KEYS=dev.wg-compose.public-keys         # on the agent: every linked service's key and addresses
 
 log() { echo "wg-compose-agent: $*" >&2; }
 short() { printf '%.12s' "$1"; }
@@ -83,17 +102,13 @@ list() {
   fi
 }
 
-# The sidecar's main program: the sidecar script, until the task's network is gone (only lo
-# and the WireGuard interface are left in the namespace: the task stopped).
-# shellcheck disable=SC2016 # expanded in the sidecar
-SIDECAR_MAIN='sh -c "$WG_COMPOSE_SIDECAR" &
-pid=$!
-trap "kill \$pid 2>/dev/null; wait \$pid; exit 0" TERM INT
-while kill -0 "$pid" 2>/dev/null && ip -o link show | awk -F": " "{ sub(/@.*/, \"\", \$2); print \$2 }" | grep -qv -e "^lo\$" -e "^$WG_COMPOSE_INTERFACE\$"; do
-  sleep 2
-done
-kill "$pid" 2>/dev/null
-wait "$pid"'
+# "SERVICE …" → "ADDRESS KEY …": the public keys of those services, from $KEYS.
+peer_keys() {
+  printf '%s\n' "$keys" | awk -v want="$1" '
+    BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) ok[w[i]] = 1 }
+    ($1 in ok) { for (i = 3; i <= NF; i++) out = out (out ? " " : "") $i " " $2 }
+    END { print out }'
+}
 
 start_sidecar() { # task-id
   id="$1"
@@ -102,6 +117,8 @@ start_sidecar() { # task-id
   service="$(printf '%s' "$t" | jq -r --arg l "$SERVICE" '.Config.Labels[$l] // ""')"
   target="$(printf '%s' "$t" | jq -r --arg l "$SECRET" '.Config.Labels[$l] // ""')"
   started="$(printf '%s' "$t" | jq -r '.State.StartedAt')"
+  peers="$(printf '%s' "$t" | jq -r --arg l "$PEERS" '.Config.Labels[$l] // ""')"
+  pk="$(peer_keys "$peers")"
   # Which secret file is the config: moby stores a task's secrets as files named by SecretID.
   sid="$(jq -r --arg f "$target" '.SecretReferences[]? | select(.File.Name == $f) | .SecretID' "$containers/$id/config.v2.json" 2>/dev/null | head -n1)"
   if [ -z "$target" ] || [ -z "$sid" ]; then
@@ -109,18 +126,20 @@ start_sidecar() { # task-id
     return 1
   fi
   body="$(jq -n --arg img "$image" --arg id "$id" --arg service "$service" --arg started "$started" \
-    --arg src "$root/containers/$id/mounts/secrets/$sid" --arg iface "$iface" --arg sh "$SIDECAR_MAIN" --arg prog "$sidecar" --arg name "$name" \
-    --arg role "$ROLE" --arg proj "$PROJECT" --arg project "$project" --arg svc "$SERVICE" --arg of "$OF" --arg st "$STARTED" '{
+    --arg src "$root/containers/$id/mounts/secrets/$sid" --arg iface "$iface" --arg sh "$wrapper" --arg prog "$sidecar" --arg name "$name" \
+    --arg role "$ROLE" --arg proj "$PROJECT" --arg project "$project" --arg svc "$SERVICE" --arg of "$OF" --arg st "$STARTED" \
+    --arg pl "$PEERS" --arg peers "$peers" --arg pk "$pk" '{
       Image: $img,
-      Entrypoint: ["/bin/sh", "-c", $sh],
+      Entrypoint: ["/bin/sh", "-c", $sh, "wg-compose-sidecar", "main"],
       Cmd: [],
-      Env: ["WG_COMPOSE_CONFIG=/run/wg-compose/" + $iface + ".conf", "WG_COMPOSE_INTERFACE=" + $iface, "WG_COMPOSE_SIDECAR=" + $prog, "WG_COMPOSE_RERESOLVE=2"],
-      Labels: {($role): "sidecar", ($proj): $project, ($svc): $service, ($of): $id, ($st): $started, "dev.wg-compose.task": $name},
+      Env: ["WG_COMPOSE_SECRET=/run/wg-compose/secret", "WG_COMPOSE_INTERFACE=" + $iface, "WG_COMPOSE_SIDECAR=" + $prog, "WG_COMPOSE_RERESOLVE=2", "WG_COMPOSE_PEERS=" + $pk],
+      Labels: {($role): "sidecar", ($proj): $project, ($svc): $service, ($of): $id, ($st): $started, ($pl): $peers, "dev.wg-compose.task": $name},
       HostConfig: {
         NetworkMode: ("container:" + $id),
         CapAdd: ["NET_ADMIN"],
         Devices: [{PathOnHost: "/dev/net/tun", PathInContainer: "/dev/net/tun", CgroupPermissions: "rwm"}],
-        Binds: [($src + ":/run/wg-compose/" + $iface + ".conf:ro")],
+        Binds: [($src + ":/run/wg-compose/secret:ro")],
+        Tmpfs: {"/tmp": "mode=1777"},
         Init: true,
         AutoRemove: true
       }
@@ -133,6 +152,7 @@ start_sidecar() { # task-id
   }
   cid="$(printf '%s' "$new" | jq -r .Id)"
   if api POST "/containers/$cid/start" >/dev/null; then
+    printf '%s\n' "$pk" >"$applied/$cid"
     log "$name ($service): sidecar $(short "$cid") started"
   else
     log "$name ($service): sidecar failed to start"
@@ -166,6 +186,33 @@ reconcile() {
   for id in $tasks; do
     printf '%s\n' "$have" | grep -qx "$id" || start_sidecar "$id" || true
   done
+  # And every running sidecar has its peers' current keys (see adopt). Once they all have,
+  # the first time, one line says so: `wg-compose deploy` waits for it from every node before
+  # it rolls out a rotated key (src/cli/stage-keys.ts).
+  cars="$(list "[\"$ROLE=sidecar\",\"$PROJECT=$project\"]" | jq -r --arg pl "$PEERS" '.[] | [.Id, .Labels[$pl] // ""] | @tsv')" || return 1
+  behind=0 n=0
+  while IFS="$(printf '\t')" read -r c peers; do
+    [ -n "$c" ] || continue
+    n=$((n + 1))
+    pk="$(peer_keys "$peers")"
+    [ "$(cat "$applied/$c" 2>/dev/null)" = "$pk" ] && continue
+    if adopt "$c" "$pk"; then printf '%s\n' "$pk" >"$applied/$c"; else behind=$((behind + 1)); fi
+  done <<CARS
+$cars
+CARS
+  if [ "$behind" = 0 ] && [ ! -e "$applied/.current" ]; then
+    log "keys current in $n sidecar(s)"
+    : >"$applied/.current"
+  fi
+}
+
+# adopt SIDECAR "ADDRESS KEY …": one exec of templates/swarm-sidecar.sh adopt in the sidecar.
+adopt() {
+  cmd="$(jq -nc --arg sh "$wrapper" --arg pk "$2" '{Cmd: (["/bin/sh", "-c", $sh, "wg-compose-sidecar", "adopt"] + ($pk | split(" ") | map(select(. != "")))), AttachStdout: true, AttachStderr: true, Tty: true}')"
+  eid="$(api POST "/containers/$1/exec" -H 'Content-Type: application/json' -d "$cmd" 2>/dev/null | jq -r .Id)" || return 1
+  out="$(api POST "/exec/$eid/start" -H 'Content-Type: application/json' -d '{"Detach":false,"Tty":true}' 2>/dev/null | tr -d '\r')"
+  [ -z "$out" ] || printf '%s\n' "$out" | while read -r l; do log "sidecar $(short "$1"): ${l#wg-compose: }"; done
+  [ "$(api GET "/exec/$eid/json" 2>/dev/null | jq -r .ExitCode)" = 0 ]
 }
 
 # A status line per running sidecar when it changed, or when the last is $heartbeat s old.
@@ -193,7 +240,7 @@ report() {
   # Forget sidecars that are gone.
   for f in "$seen"/*; do
     [ -e "$f" ] || continue
-    api GET "/containers/$(basename "$f")/json" >/dev/null 2>&1 || rm -f "$f"
+    api GET "/containers/$(basename "$f")/json" >/dev/null 2>&1 || rm -f "$f" "$applied/$(basename "$f")"
   done
 }
 
@@ -207,7 +254,7 @@ report() {
 # shellcheck disable=SC2016 # expanded in the sidecar
 PROBE='iface="$1"
 wg show "$iface" dump >/dev/null || exit 1
-wg show "$iface" dump | awk -F "\t" "NR > 1 { split(\$4, a, \",\"); sub(/\\/.*/, \"\", a[1]); print \$1, \$5, a[1] }" | {
+wg show "$iface" dump | awk -F "\t" "NR > 1 && \$4 != \"(none)\" { split(\$4, a, \",\"); sub(/\\/.*/, \"\", a[1]); print \$1, \$5, a[1] }" | {
 while read -r pub hs addr; do (
   ok=0
   if [ "$hs" != 0 ]; then
@@ -244,20 +291,41 @@ done
   log "$containers: bind-mount the node's <data-root>/containers ($root/containers) there"
   exit 2
 }
-log "node $(api GET /info | jq -r .Name), data root $root, project $project, sidecar image $image"
+keys="$(api GET "/containers/${HOSTNAME:-$(cat /etc/hostname)}/json" | jq -r --arg l "$KEYS" '.Config.Labels[$l] // ""')"
+log "node $(api GET /info | jq -r .Name), data root $root, project $project, sidecar image $image, $(printf '%s\n' "$keys" | grep -c .) public key(s)"
 
 # One loop, so reconciliations never overlap: reconcile and report, then sleep $resync
-# seconds. The state is read afresh each time (stateless), so nothing that happens between
-# two rounds is lost. (Following the engine's event stream instead saved nothing: a round per
-# event backed up behind a burst of task starts, and tunnels were reported up to 30 s late.)
+# seconds, or less: a task of the project starting on this node cuts the sleep short, so its
+# sidecar starts at once rather than up to $resync s later (a rotated service's new task is
+# unreachable until then). The state is read afresh each time (stateless), so nothing that
+# happens between two rounds is lost, and a burst of events costs one round, not one each (a
+# round per event backed up behind a burst of task starts: tunnels up to 30 s late).
 # It runs in the background and the shell waits for it: `wait` returns on SIGTERM at once.
+# An event during a round leaves a mark, so the sleep after that round is cut short too.
+sleeper="$applied/.sleep" wake="$applied/.wake"
 (
   while :; do
+    rm -f "$wake"
     reconcile
     report
-    sleep "$resync"
+    sleep "$resync" &
+    echo $! >"$sleeper"
+    [ ! -e "$wake" ] || kill $! 2>/dev/null
+    wait $! 2>/dev/null
   done
 ) &
 loop=$!
-trap 'kill "$loop" 2>/dev/null; exit 0' TERM INT
+(
+  filters="{\"type\":[\"container\"],\"event\":[\"start\"],\"label\":[\"$ROLE=task\",\"$PROJECT=$project\"]}"
+  while :; do
+    curl -sSN --unix-socket "$sock" -G --data-urlencode "filters=$filters" http://engine/events 2>/dev/null |
+      while read -r _; do
+        : >"$wake"
+        kill "$(cat "$sleeper" 2>/dev/null)" 2>/dev/null
+      done
+    sleep 1
+  done
+) &
+events=$!
+trap 'kill "$loop" "$events" 2>/dev/null; exit 0' TERM INT
 wait "$loop"

@@ -8,8 +8,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { ProjectOptions } from '../load/project-options.js';
 import { extendPlan } from '../plan/plan.js';
 import { configDirFor, STACK_FILE, stateDir } from '../state/paths.js';
-import { AGENT_SERVICE, swarmSecretName } from '../render/swarm.js';
-import { configDigest } from '../render/public-data.js';
+import { AGENT_SERVICE, swarmSecretOf } from '../render/swarm.js';
 import { PROJECT_LABEL } from '../sidecar-contract.js';
 import { assessSwarm, describeState, parseStatus, parseTasks, progressLine, type ServiceState } from '../swarm/status.js';
 import { shellQuote } from '../system/shell-quote.js';
@@ -19,6 +18,7 @@ import { say } from './engine.js';
 import { EXIT, type CliIO } from './io.js';
 import { analyzeProject } from './prepare.js';
 import { produce } from './produce.js';
+import { stageKeys } from './stage-keys.js';
 
 export interface DeployOptions {
   readonly project: ProjectOptions;
@@ -53,20 +53,40 @@ export async function runDeploy(io: CliIO, o: DeployOptions): Promise<number> {
   if (typeof done === 'number') return done;
   const { compiled } = done.p;
 
+  await stageKeys(io, cli, name, compiled.topology, Math.min(o.timeout, 60));
+  const replaced = await replacedTasks(io, cli, name, compiled.topology);
   io.stderr(`+ ${shellQuote([cli, ...deployArgs])} < ${stackFile}\n`);
   const r = await docker(io, cli, deployArgs, { input: compiled.stack, cwd: dir });
   io.stderr(r.stdout + r.stderr);
   if (r.code !== 0) return failed(io, deployArgs, r);
   if (compiled.topology.nodes.size === 0) return EXIT.ok;
 
-  const since = new Date(Date.now() - 5_000).toISOString();
-  const ready = await waitForTunnels(io, cli, name, compiled.topology, since, o.timeout);
+  // The agents repeat a settled sidecar's status only every 60 s (WG_COMPOSE_HEARTBEAT): a task
+  // this deploy left alone may have said it last that long ago. The last line about a task is
+  // its current state; the tasks this deploy replaces do not count, even while still running.
+  const since = new Date(Date.now() - 90_000).toISOString();
+  const ready = await waitForTunnels(io, cli, name, compiled.topology, since, o.timeout, replaced);
   if (ready !== EXIT.ok) return ready;
   await pruneSecrets(io, cli, name, compiled.topology);
   return EXIT.ok;
 }
 
-async function waitForTunnels(io: CliIO, cli: string, project: string, topology: Topology, since: string, timeout: number): Promise<number> {
+/**
+ * The running tasks of the services whose secret this deploy changes (a new key, a new peer):
+ * swarm replaces them, but right after `docker stack deploy` they may still run, and their
+ * tunnels' last status must not pass for the new tasks'.
+ */
+async function replacedTasks(io: CliIO, cli: string, project: string, topology: Topology): Promise<Set<string>> {
+  const [secrets, ps] = await Promise.all([
+    docker(io, cli, ['secret', 'ls', '--filter', `label=${PROJECT_LABEL}=${project}`, '--format', '{{.Name}}']),
+    docker(io, cli, ['stack', 'ps', project, '--no-trunc', '--filter', 'desired-state=running', '--format', '{{json .}}']),
+  ]);
+  const existing = new Set(secrets.stdout.split('\n'));
+  const changed = [...topology.nodes.values()].filter((n) => !existing.has(swarmSecretOf(project, n, topology))).map((n) => `${project}_${n.name}.`);
+  return new Set(parseTasks(ps.stdout).filter((t) => changed.some((c) => t.name.startsWith(c) && /^\d+$/.test(t.name.slice(c.length)))).map((t) => t.id));
+}
+
+async function waitForTunnels(io: CliIO, cli: string, project: string, topology: Topology, since: string, timeout: number, replaced: ReadonlySet<string>): Promise<number> {
   const started = Date.now();
   let last = '';
   let states = new Map<string, ServiceState>();
@@ -75,7 +95,8 @@ async function waitForTunnels(io: CliIO, cli: string, project: string, topology:
       docker(io, cli, ['stack', 'ps', project, '--no-trunc', '--format', '{{json .}}']),
       docker(io, cli, ['service', 'logs', '--no-trunc', '--since', since, `${project}_${AGENT_SERVICE}`]),
     ]);
-    states = assessSwarm(project, topology, parseTasks(ps.stdout), parseStatus(logs.stdout + logs.stderr));
+    const tasks = parseTasks(ps.stdout).filter((t) => !replaced.has(t.id));
+    states = assessSwarm(project, topology, tasks, parseStatus(logs.stdout + logs.stderr));
     const line = progressLine(states);
     if (line !== last) io.stderr(`wg-compose: ${line}\n`);
     last = line;
@@ -101,7 +122,7 @@ async function waitForTunnels(io: CliIO, cli: string, project: string, topology:
  * One that a task still uses (an update still rolling) stays: the next deploy removes it.
  */
 async function pruneSecrets(io: CliIO, cli: string, project: string, topology: Topology): Promise<void> {
-  const current = new Set([...topology.nodes.values()].map((n) => swarmSecretName(project, n.name, configDigest(n, topology))));
+  const current = new Set([...topology.nodes.values()].map((n) => swarmSecretOf(project, n, topology)));
   const ls = await docker(io, cli, ['secret', 'ls', '--filter', `label=${PROJECT_LABEL}=${project}`, '--format', '{{.Name}}']);
   if (ls.code !== 0) return;
   const stale = ls.stdout.split('\n').filter((n) => n !== '' && !current.has(n) && n.startsWith(`${project}_`) && n.includes('-wg-conf-'));

@@ -66,6 +66,11 @@ export async function runRotate(io: CliIO, opts: ProjectOptions, target: string,
     `wg-compose: apply them to ${sides.map((s) => `"${s}"`).join(', ')} together (README: "Rotating keys without a split")` +
       (what.kind === 'service' ? '; the public keys in the stack changed too: render it again\n' : '\n'),
   );
+  io.stderr(
+    what.kind === 'service'
+      ? `wg-compose: on swarm, \`wg-compose deploy\` rolls it out: only the tasks of "${what.service}" restart; its peers take the new key in place\n`
+      : `wg-compose: on swarm, \`wg-compose deploy\` rolls it out: the tasks of both ends restart on their new secrets\n`,
+  );
   return EXIT.ok;
 }
 

@@ -15,9 +15,10 @@ export const CONFIG_LABEL = 'dev.wg-compose.config';
  * A digest of everything in a service's wg-quick file, from public data only: the addresses,
  * port, MTU and peers, and for the secrets their public keys and epochs (the private key and
  * the PSKs change exactly when those do). Never a hash of the file itself, which holds keys.
+ * With `peerKeys` false, of a swarm config, which holds no peer's public key (renderWgQuick).
  */
-export function configDigest(node: Node, topology: Topology): string {
-  const peers = node.peers.map((p) => [p.service, p.publicKey, p.allowedIPs, p.endpoint, p.keepalive, topology.links.get(pairKey(node.name, p.service))?.epoch ?? 0]);
+export function configDigest(node: Node, topology: Topology, peerKeys = true): string {
+  const peers = node.peers.map((p) => [p.service, peerKeys ? p.publicKey : '', p.allowedIPs, p.endpoint, p.keepalive, topology.links.get(pairKey(node.name, p.service))?.epoch ?? 0]);
   const text = JSON.stringify([node.addresses, node.listenPort, node.mtu, node.publicKey, node.epoch, node.imported === true, peers]);
   return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 16);
 }

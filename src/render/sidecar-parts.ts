@@ -53,15 +53,14 @@ export function fillName(v: unknown, name: string, base = serviceFileBase(name))
 }
 
 /**
- * The sidecar script as the sidecar's command, comment lines dropped (the stack points at
- * templates/sidecar.sh for the commented source). Its "$" are escaped with everything else.
+ * The sidecar script (or another of templates/) as the sidecar's command, comment lines
+ * dropped (the stack points at templates/ for the commented source). Its "$" are escaped with everything else.
  */
-export function embeddedScript(): string {
-  const lines = sidecarScript()
+export function embeddedScript(script = sidecarScript()): string {
+  const lines = script
     .split('\n')
     .filter((l) => !/^\s*#/.test(l));
   return lines.join('\n').replace(/\n{3,}/g, '\n\n').trim() + '\n';
 }
-
 
 const obj = (): JsonObject => Object.create(null) as JsonObject;

@@ -21,12 +21,13 @@ import { SWARM_KEYS } from '../model/check-swarm.js';
 import { serviceView, type ServiceView } from '../model/model.js';
 import { secretName } from '../model/names.js';
 import type { Settings } from '../model/settings.js';
-import { PROJECT_LABEL, ROLE_LABEL, SECRET_LABEL, SERVICE_LABEL } from '../sidecar-contract.js';
+import type { Node, Topology } from '../topology/topology.js';
+import { PEERS_LABEL, PROJECT_LABEL, ROLE_LABEL, SECRET_LABEL, SERVICE_LABEL } from '../sidecar-contract.js';
 import { embeddedScript } from './sidecar-parts.js';
 import { CONFIG_LABEL, configDigest, publicBlock } from './public-data.js';
 import { dollarEscaper, networksWithAlias, type StackInput } from './stack.js';
 import { stringifyStack } from './stringify-stack.js';
-import { swarmAgentScript, template } from './templates.js';
+import { swarmAgentScript, swarmSidecarScript, template } from './templates.js';
 
 /** The stack file format `docker stack deploy` reads (docker/cli 20.10 knows up to 3.9). */
 export const SWARM_VERSION = '3.8';
@@ -68,7 +69,7 @@ export function renderSwarmStack(input: StackInput, sink?: (piece: string) => vo
   for (const name of [...topology.nodes.keys()].sort()) {
     secrets[secretName(name)] = {
       file: input.configPaths.get(name)!,
-      name: swarmSecretName(input.project, name, configDigest(topology.nodes.get(name)!, topology)),
+      name: swarmSecretOf(input.project, topology.nodes.get(name)!, topology),
       labels: { [PROJECT_LABEL]: input.project, [SERVICE_LABEL]: name },
     };
   }
@@ -87,6 +88,25 @@ export function renderSwarmStack(input: StackInput, sink?: (piece: string) => vo
  * change) and an unchanged one is the same secret on every deploy.
  */
 export const swarmSecretName = (project: string, service: string, digest: string): string => `${project}_${secretName(service)}-${digest.slice(0, 12)}`;
+
+/**
+ * The secret holding NODE's config. Its digest leaves the peers' public keys out, as the config
+ * does: a peer's rotated key changes no other service's secret, so only the rotated service's
+ * tasks roll, and the agent hands its peers the new key in place (templates/swarm-agent.sh).
+ */
+export const swarmSecretOf = (project: string, node: Node, topology: Topology): string => swarmSecretName(project, node.name, configDigest(node, topology, false));
+
+/**
+ * Every linked service's public key and tunnel addresses, a line each (`SERVICE KEY ADDRESS…`),
+ * for the agent (its KEYS_LABEL): it gives each sidecar its peers' keys, at start and when a
+ * peer's key is rotated. Public data, as in the lockfile.
+ */
+export function keyTable(topology: Topology): string {
+  return [...topology.nodes.values()]
+    .map((n) => [n.name, n.publicKey, ...n.addresses].join(' '))
+    .sort()
+    .join('\n');
+}
 
 function swarmService(sv: ServiceView, input: StackInput): JsonObject {
   const { name, raw: svc } = sv;
@@ -108,7 +128,8 @@ function swarmService(sv: ServiceView, input: StackInput): JsonObject {
   labels[PROJECT_LABEL] = input.project;
   labels[SERVICE_LABEL] = name;
   labels[SECRET_LABEL] = target;
-  labels[CONFIG_LABEL] = configDigest(node, input.topology);
+  labels[CONFIG_LABEL] = configDigest(node, input.topology, false);
+  labels[PEERS_LABEL] = node.peers.map((p) => p.service).join(' ');
   out['labels'] = labels;
   // The stack format takes extra_hosts as a list; a name may repeat (one line per replica).
   const ours = new Set(node.hosts.map((h) => h.name));
@@ -126,6 +147,8 @@ function agentService(input: StackInput): Json {
     project: input.project,
     iface: input.settings.iface,
     sidecar: embeddedScript(),
+    wrapper: embeddedScript(swarmSidecarScript()),
+    keys: keyTable(input.topology),
     script: swarmAgentScript(),
   });
   return parse(text) as Json;

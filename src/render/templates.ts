@@ -34,6 +34,8 @@ export function template(name: string): Handlebars.TemplateDelegate {
 export const sidecarScript = (): string => source('sidecar.sh');
 /** templates/swarm-agent.sh: the swarm node agent's program (src/render/swarm.ts). */
 export const swarmAgentScript = (): string => source('swarm-agent.sh');
+/** templates/swarm-sidecar.sh: what the agent runs in each sidecar it starts. */
+export const swarmSidecarScript = (): string => source('swarm-sidecar.sh');
 
 /** templates/swarm-status.sh: one look at a node's sidecars, run by `status` as a global job (src/swarm/look.ts). */
 export const swarmStatusScript = (): string => source('swarm-status.sh');

@@ -3,7 +3,12 @@ import { pairKey } from '../state/lockfile.js';
 import type { Node, Secrets } from '../topology/topology.js';
 import { template } from './templates.js';
 
-export function renderWgQuick(project: string, node: Node, secrets: Secrets): string {
+/**
+ * With `peerKeys` false (swarm), the peers' public keys are left out: a swarm secret cannot
+ * change, and a peer's key is public, so it reaches the sidecar from the node agent instead
+ * (templates/swarm-agent.sh), and a rotated peer changes no other service's secret.
+ */
+export function renderWgQuick(project: string, node: Node, secrets: Secrets, peerKeys = true): string {
   const privateKey = secrets.privateKeys.get(node.name);
   if (privateKey === undefined) throw new Error(`bug: no private key for ${node.name}`);
   return template('wg-quick.conf.hbs')({
@@ -15,6 +20,7 @@ export function renderWgQuick(project: string, node: Node, secrets: Secrets): st
     mtu: node.mtu,
     peers: node.peers.map((p) => ({
       ...p,
+      publicKey: peerKeys ? p.publicKey : undefined,
       presharedKey: secrets.presharedKeys.get(pairKey(node.name, p.service)),
     })),
   });

@@ -140,3 +140,16 @@ export function progressLine(states: ReadonlyMap<string, ServiceState>): string 
   const nodes = [...perNode].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, c]) => `${n} ${c.up}/${c.of}`);
   return `tasks running ${running}/${all.length}, tunnels up ${ready}/${all.length}${nodes.length ? ` (${nodes.join(', ')})` : ''}`;
 }
+
+/**
+ * Agent tasks that said their sidecars have the current keys (`TASKNAME.TASKID@NODE    |
+ * wg-compose-agent: keys current in N sidecar(s)` in `docker service logs --no-trunc`).
+ */
+export function parseKeysCurrent(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    const m = /\.([a-z0-9]+)@\S+\s*\|\s*wg-compose-agent: keys current /.exec(line);
+    if (m) out.add(m[1]!);
+  }
+  return out;
+}

@@ -13,6 +13,7 @@ import { memoryReader } from '../../src/load/io.js';
 import { analyze, compile, type Compiled } from '../../src/pipeline.js';
 import { EMPTY_LOCK, type Lockfile } from '../../src/state/lockfile.js';
 import { masterKeySource, type KeyChanges } from '../../src/topology/key-source.js';
+import { rotatedIn } from '../../src/cli/stage-keys.js';
 import { project, runCli } from '../helpers/cli.js';
 
 type Svc = Record<string, unknown> & { labels?: Record<string, string>; secrets?: unknown[]; extra_hosts?: string[] };
@@ -81,10 +82,11 @@ test('each linked service (each replica) carries its own config as a root-only s
 test('the node agent: global, the engine socket and the containers directory, no secret', async () => {
   const { c } = await compileSwarm(LINKED);
   const agent = (parse(c.stack) as Stack).services['wg-compose-agent']!;
-  assert.equal(agent['deploy'], { mode: 'global', restart_policy: { condition: 'any', delay: '2s' } });
+  assert.equal(agent['deploy'], { mode: 'global', restart_policy: { condition: 'any', delay: '2s' }, update_config: { parallelism: 0 } });
+  // In the order of their targets, as `docker service update` leaves them (src/cli/stage-keys.ts).
   assert.equal(
     (agent['volumes'] as { source: string; target: string }[]).map((v) => `${v.source}:${v.target}`),
-    ['/var/run/docker.sock:/var/run/docker.sock', '/var/lib/docker/containers:/node/containers'],
+    ['/var/lib/docker/containers:/node/containers', '/var/run/docker.sock:/var/run/docker.sock'],
   );
   assert.is(agent.secrets, undefined);
   assert.is((agent['environment'] as Record<string, string>)['WG_COMPOSE_PROJECT'], 'demo');
@@ -108,16 +110,51 @@ test('no key material anywhere in the swarm stack', async () => {
   for (const key of [...c.secrets.privateKeys.values(), ...c.secrets.presharedKeys.values()]) assert.not.ok(c.stack.includes(key));
 });
 
-test('a rotated key is a new secret name for the service and its peers; the others keep theirs', async () => {
+test('a task\'s secret names no peer\'s public key; the agent carries them all, and each task names its peers', async () => {
   const { c } = await compileSwarm(LINKED);
-  const before = (parse(c.stack) as Stack).secrets;
+  const s = parse(c.stack) as Stack;
+  const web = c.configs.get('web')!;
+  assert.not.match(web, /PublicKey/);
+  assert.is(web.match(/^\[Peer\]$/gm)?.length, 2);
+  assert.is(web.match(/^PresharedKey = /gm)?.length, 2);
+  assert.is(s.services['web']!.labels!['dev.wg-compose.peers'], 'api api-2');
+  assert.is(s.services['api-2']!.labels!['dev.wg-compose.peers'], 'web');
+  const table = s.services['wg-compose-agent']!.labels!['dev.wg-compose.public-keys']!;
+  assert.equal(
+    table.split('\n'),
+    ['api', 'api-2', 'web'].map((n) => `${n} ${c.topology.nodes.get(n)!.publicKey} ${c.topology.nodes.get(n)!.addresses.join(' ')}`),
+  );
+  // The configs on one host keep their peers' keys: compose has no agent.
+  const { analysis } = analyze(
+    { files: ['/p/compose.yaml'], envFiles: [], profiles: [], projectName: 'demo', target: 'compose' },
+    { cwd: '/p', env: {}, reader: memoryReader({ '/p/compose.yaml': LINKED }) },
+  );
+  const compose = await compile(analysis!, c.lock, masterKeySource(MASTER, 'demo'));
+  assert.is(compose.configs.get('web')!.match(/^PublicKey = /gm)?.length, 2);
+});
+
+test('a rotated key is a new secret for that service only: its peers keep theirs (and their tasks), the agent gets the new key', async () => {
+  const { c } = await compileSwarm(LINKED);
+  const before = parse(c.stack) as Stack;
   const { c: again } = await compileSwarm(LINKED, c.lock);
-  assert.equal((parse(again.stack) as Stack).secrets, before, 'a re-render names the same secrets');
+  assert.equal((parse(again.stack) as Stack).secrets, before.secrets, 'a re-render names the same secrets');
   const { c: rotated } = await compileSwarm(LINKED, c.lock, { rotateServices: new Set(['api-2']) });
-  const after = (parse(rotated.stack) as Stack).secrets;
-  assert.is.not(after['api-2-wg-conf']!.name, before['api-2-wg-conf']!.name);
-  assert.is.not(after['web-wg-conf']!.name, before['web-wg-conf']!.name, 'web carries api-2\'s public key');
-  assert.is(after['api-wg-conf']!.name, before['api-wg-conf']!.name);
+  const after = parse(rotated.stack) as Stack;
+  assert.is.not(after.secrets['api-2-wg-conf']!.name, before.secrets['api-2-wg-conf']!.name);
+  for (const peer of ['web', 'api']) {
+    assert.is(after.secrets[`${peer}-wg-conf`]!.name, before.secrets[`${peer}-wg-conf`]!.name, peer);
+    assert.equal(after.services[peer], before.services[peer], `${peer}'s service is unchanged, so swarm restarts none of its tasks`);
+  }
+  const keys = (st: Stack) => st.services['wg-compose-agent']!.labels!['dev.wg-compose.public-keys']!;
+  assert.is.not(keys(after), keys(before));
+  assert.equal(rotatedIn(keys(before), keys(after)), ['api-2']);
+  // A link's rotation changes its preshared key, which both ends' secrets hold.
+  const { c: link } = await compileSwarm(LINKED, c.lock, { rotateLinks: new Set(['api-2:web']) });
+  const linked = parse(link.stack) as Stack;
+  assert.is.not(linked.secrets['web-wg-conf']!.name, before.secrets['web-wg-conf']!.name);
+  assert.is.not(linked.secrets['api-2-wg-conf']!.name, before.secrets['api-2-wg-conf']!.name);
+  assert.is(linked.secrets['api-wg-conf']!.name, before.secrets['api-wg-conf']!.name);
+  assert.equal(rotatedIn(keys(before), keys(linked)), []);
 });
 
 test('WGC110/WGC111: what the stack format lacks is left out, what swarm ignores is said, at their lines', async () => {

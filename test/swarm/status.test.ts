@@ -3,7 +3,7 @@
 // as docker 20.10 prints it; the running swarm is the swarm tier's (swarm.slow.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { assessSwarm, describeState, parseStatus, parseTasks, progressLine } from '../../src/swarm/status.js';
+import { assessSwarm, describeState, parseKeysCurrent, parseStatus, parseTasks, progressLine } from '../../src/swarm/status.js';
 import type { Node, Topology } from '../../src/topology/topology.js';
 
 const node = (name: string, publicKey: string, peers: string[]): Node => ({
@@ -73,6 +73,17 @@ test('a service with no running task says why; one with no status names its node
 test('lines that are not status lines, and garbage, are skipped', () => {
   assert.equal(parseTasks('not json\n{broken\n'), []);
   assert.equal(parseStatus('error from daemon\np_x.1@s1 | something else\n').size, 0);
+});
+
+test('the agent tasks that gave their sidecars the current keys (deploy waits for each before a rotated key rolls out)', () => {
+  const logs = [
+    'wgst_wg-compose-agent.0.izilhfaya728abcdefghijklm@s2    | wg-compose-agent: sidecar ca5fc2f9420c: staged key b7eB= for 10.153.0.2 (now mSbG=)',
+    'wgst_wg-compose-agent.0.izilhfaya728abcdefghijklm@s2    | wg-compose-agent: keys current in 2 sidecar(s)',
+    'wgst_wg-compose-agent.0.gzmrqlmulcxbabcdefghijklm@s1    | wg-compose-agent: keys current in 0 sidecar(s)',
+    'wgst_wg-compose-agent.0.f0jrcrcrqk7kabcdefghijklm@s3    | wg-compose-agent: status api-2 wgst_api-2.1.x up 2/2',
+    'wgst_web.1.abc@s1 | keys current in 2 sidecar(s)',
+  ].join('\n');
+  assert.equal([...parseKeysCurrent(logs)].sort(), ['gzmrqlmulcxbabcdefghijklm', 'izilhfaya728abcdefghijklm']);
 });
 
 test.run();

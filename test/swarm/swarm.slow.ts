@@ -4,7 +4,7 @@
 // reached on every replica, an unlinked service reaches no tunnel address it is not linked
 // to, no key shows in any inspect output, a killed task and a drained node get their tunnels
 // back (timed), and `wg-compose rm` leaves nothing of the stack on any node.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -204,25 +204,77 @@ test('each private key is on the node that runs its task, and on no other', () =
   }
 });
 
-test('rotate on the deployed stack: new secrets roll out, every tunnel comes back, old secrets go', async () => {
-  const secrets = () => dk('s1', ['secret', 'ls', '--filter', `label=dev.wg-compose.project=${PROJECT}`, '--format', '{{.Name}}']).split('\n').filter(Boolean).sort();
-  const before = secrets();
+/** The id of the sidecar the agent joined to a container on a node. */
+const sidecarOf = (node: NodeName, container: string): string => dk(node, ['ps', '-q', '--no-trunc', '--filter', `label=dev.wg-compose.sidecar-of=${container}`, '--filter', 'status=running']).split('\n')[0] ?? '';
+const projectSecrets = (): string[] => dk('s1', ['secret', 'ls', '--filter', `label=dev.wg-compose.project=${PROJECT}`, '--format', '{{.Name}}']).split('\n').filter(Boolean).sort();
+const secretOf = (list: string[], s: string): string | undefined => list.find((n) => n.startsWith(`${PROJECT}_${s}-wg-conf-`));
+
+/** Pings ADDRESS from SERVICE's application every 0.2 s into a file, until stopped; replies and misses (`ping -O`) with times. */
+function pinger(service: string, address: string): { stop: () => { replies: number; lost: number; gap: number; lastReplied: boolean } } {
+  const w = where(service)!;
+  const file = join(root, `ping-${service}-${address}.log`);
+  const child = spawn('sh', ['-c', `exec "$0" -H "$1" exec "$2" ping -n -D -O -i 0.2 -W 1 "$3" > "$4" 2>&1`, DOCKER, SOCK(w.node), w.container, address, file], { stdio: 'ignore' });
+  return {
+    stop: () => {
+      child.kill();
+      const lines = readFileSync(file, 'utf8').split('\n');
+      const replies = lines.filter((l) => l.includes('bytes from')).length;
+      const missed = lines.filter((l) => l.includes('no answer yet')).map((l) => Number(/^\[([\d.]+)\]/.exec(l)?.[1]));
+      const last = lines.filter((l) => l.includes('bytes from') || l.includes('no answer yet')).pop() ?? '';
+      return { replies, lost: missed.length, gap: missed.length ? missed[missed.length - 1]! - missed[0]! + 0.2 : 0, lastReplied: last.includes('bytes from') };
+    },
+  };
+}
+
+test('rotate a service on the deployed stack: only its tasks restart, its peers take the new key in place, and their other links never stop', async () => {
+  const before = projectSecrets();
+  const kept = ['web', 'db'].map((s) => ({ s, ...where(s)! })).map((t) => ({ ...t, sidecar: sidecarOf(t.node, t.container) }));
+  const toRotated = pinger('web', addr('api-2'));
+  const toOther = pinger('web', addr('api'));
+  await new Promise((r) => setTimeout(r, 2000));
   const rot = cli(['rotate', 'api-2']);
   assert.is(rot.code, 0, rot.stderr);
   const dep = cli(['deploy', '--timeout', '240']);
   assert.is(dep.code, 0, dep.stderr);
+  assert.match(dep.stderr, /giving the agents the new public key of api-2 first/);
+  assert.match(dep.stderr, /the new key is staged on 3 node\(s\)/);
   assert.match(dep.stderr, /every tunnel is up/);
-  const after = secrets();
-  const nameOf = (list: string[], s: string) => list.find((n) => n.startsWith(`${PROJECT}_${s}-wg-conf-`));
-  const changed = (s: string) => nameOf(before, s) !== nameOf(after, s);
-  // api-2's own config and those of its peers (they carry its public key) are new secrets.
-  assert.ok(changed('api-2') && changed('web') && changed('db'), 'api-2 and its peers carry the new key');
-  assert.not.ok(changed('api') || changed('reports'), 'the others keep their secrets');
-  assert.ok(reaches('web', addr('api-2')) && reaches('api-2', 'db'), 'traffic through the new key');
-  // The old secrets go once no task uses them: at this deploy, or at the next.
-  const gone = await until(60, () => secrets().length === 5 || (cli(['deploy', '--timeout', '120']).code === 0 && secrets().length === 5));
-  assert.ok(gone !== undefined, `secrets left: ${secrets().join(', ')}`);
-  figure(`rotate api-2 + deploy: every tunnel up again ${/every tunnel is up \(([\d.]+) s/.exec(dep.stderr)?.[1]} s after the stack deploy (api-2, web and db restart: their secrets changed)`);
+  assert.ok(await until(30, () => reaches('web', addr('api-2')) && reaches('api-2', 'db')), 'traffic through the new key');
+  await new Promise((r) => setTimeout(r, 2000));
+  const rotated = toRotated.stop();
+  const other = toOther.stop();
+  const after = projectSecrets();
+  // Only api-2's secret is new: its peers' secrets hold no peer key, so neither they nor their tasks change.
+  assert.is.not(secretOf(before, 'api-2'), secretOf(after, 'api-2'));
+  for (const s of ['web', 'db', 'api', 'reports']) assert.is(secretOf(after, s), secretOf(before, s), s);
+  for (const k of kept) {
+    assert.is(where(k.s)?.container, k.container, `${k.s}'s task was not restarted`);
+    assert.is(sidecarOf(k.node, k.container), k.sidecar, `${k.s}'s sidecar was not restarted`);
+  }
+  assert.ok(other.replies > 20 && other.lost <= 1, `web → api (not rotated) during the rotation: ${other.replies} replies, ${other.lost} lost`);
+  assert.ok(rotated.lastReplied && rotated.gap < 20, `web → api-2: ${rotated.lost} lost over ${rotated.gap.toFixed(1)} s`);
+  const gone = await until(60, () => projectSecrets().length === 5 || (cli(['deploy', '--timeout', '120']).code === 0 && projectSecrets().length === 5));
+  assert.ok(gone !== undefined, `secrets left: ${projectSecrets().join(', ')}`);
+  figure(
+    `rotate api-2 + deploy: web and db not restarted; web → api-2 lost ${rotated.lost} pings of 0.2 s (${rotated.gap.toFixed(1)} s, api-2's own restart included), ` +
+      `web → api lost ${other.lost} of ${other.replies + other.lost}; every tunnel up ${/every tunnel is up \(([\d.]+) s/.exec(dep.stderr)?.[1]} s after the stack deploy`,
+  );
+});
+
+test('rotate a link on the deployed stack: both ends get new secrets (the preshared key), the others keep theirs, traffic comes back', async () => {
+  const before = projectSecrets();
+  const toApi2 = pinger('db', addr('api-2'));
+  const rot = cli(['rotate', 'web:api-2']);
+  assert.is(rot.code, 0, rot.stderr);
+  const dep = cli(['deploy', '--timeout', '240']);
+  assert.is(dep.code, 0, dep.stderr);
+  assert.not.match(dep.stderr, /giving the agents/, 'no public key changed');
+  const after = projectSecrets();
+  for (const s of ['web', 'api-2']) assert.is.not(secretOf(after, s), secretOf(before, s), s);
+  for (const s of ['db', 'api', 'reports']) assert.is(secretOf(after, s), secretOf(before, s), s);
+  assert.ok(await until(30, () => reaches('web', addr('api-2')) && reaches('api-2', 'db')), 'web and api-2 pass traffic on the new preshared key');
+  const p = toApi2.stop();
+  figure(`rotate web:api-2 + deploy: every tunnel up ${/every tunnel is up \(([\d.]+) s/.exec(dep.stderr)?.[1]} s after the stack deploy; db → api-2 lost ${p.lost} pings of 0.2 s (api-2 restarts)`);
 });
 
 test('a killed task is replaced and gets its tunnel back', async () => {
