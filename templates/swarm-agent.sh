@@ -72,7 +72,7 @@ resync="${WG_COMPOSE_RESYNC:-2}"
 settled=10 # seconds between looks at a tunnel that is fully up
 heartbeat="${WG_COMPOSE_HEARTBEAT:-60}"
 seen="$(mktemp -d)"    # last status line and its time, per sidecar
-applied="$(mktemp -d)" # the peers' keys each sidecar was last given
+applied="$(mktemp -d)" # a file per sidecar this agent gave its peers' keys
 
 ROLE=dev.wg-compose.role
 PROJECT=dev.wg-compose.project
@@ -153,7 +153,7 @@ FIELDS
   }
   cid="$(printf '%s' "$new" | jq -r .Id)"
   if api POST "/containers/$cid/start" >/dev/null; then
-    printf '%s\n' "$pk" >"$applied/$cid"
+    : >"$applied/$cid"
     log "$name ($service): sidecar $(short "$cid") started"
   else
     log "$name ($service): sidecar failed to start"
@@ -194,23 +194,22 @@ reconcile() {
     fi
   done
   # Then every task without a running sidecar gets one (re-read: the removals above).
-  have="$(list "[\"$ROLE=sidecar\",\"$PROJECT=$project\"]" | jq -r --arg of "$OF" '.[] | .Labels[$of]')" || return 1
+  have="$(list "[\"$ROLE=sidecar\",\"$PROJECT=$project\"]" | jq -r --arg of "$OF" --arg pl "$PEERS" '.[] | [.Id, .Labels[$of], .Labels[$pl] // ""] | @tsv')" || return 1
   for id in $tasks; do
-    printf '%s\n' "$have" | grep -qx "$id" || start_for "$id"
+    printf '%s\n' "$have" | cut -f2 | grep -qx "$id" || start_for "$id"
   done
-  # And every running sidecar has its peers' current keys (see adopt). Once they all have,
-  # the first time, one line says so: `wg-compose deploy` waits for it from every node before
-  # it rolls out a rotated key (src/cli/stage-keys.ts).
-  cars="$(list "[\"$ROLE=sidecar\",\"$PROJECT=$project\"]" | jq -r --arg pl "$PEERS" '.[] | [.Id, .Labels[$pl] // ""] | @tsv')" || return 1
+  # And every running sidecar has its peers' keys (see adopt). The keys are this agent's for
+  # its lifetime, so a sidecar that was given them once (at its start, or by adopt) has them.
+  # Once they all have, the first time, one line says so: `wg-compose deploy` waits for it from
+  # every node before it rolls out a rotated key (src/cli/stage-keys.ts).
   behind=0 n=0
-  while IFS="$(printf '\t')" read -r c peers; do
+  while IFS="$(printf '\t')" read -r c _ peers; do
     [ -n "$c" ] || continue
     n=$((n + 1))
-    pk="$(peer_keys "$peers")"
-    [ "$(cat "$applied/$c" 2>/dev/null)" = "$pk" ] && continue
-    if adopt "$c" "$pk"; then printf '%s\n' "$pk" >"$applied/$c"; else behind=$((behind + 1)); fi
+    [ -e "$applied/$c" ] && continue
+    if adopt "$c" "$(peer_keys "$peers")"; then : >"$applied/$c"; else behind=$((behind + 1)); fi
   done <<CARS
-$cars
+$have
 CARS
   if [ "$behind" = 0 ] && [ ! -e "$applied/.current" ]; then
     log "keys current in $n sidecar(s)"
@@ -218,13 +217,22 @@ CARS
   fi
 }
 
-# adopt SIDECAR "ADDRESS KEY …": one exec of templates/swarm-sidecar.sh adopt in the sidecar.
-adopt() {
-  cmd="$(jq -nc --arg sh "$wrapper" --arg pk "$2" '{Cmd: (["/bin/sh", "-c", $sh, "wg-compose-sidecar", "adopt"] + ($pk | split(" ") | map(select(. != "")))), AttachStdout: true, AttachStderr: true, Tty: true}')"
+# exec_in CONTAINER ARGV-JSON: runs the command in the container (the engine's exec API, with a
+# tty: output and errors as one stream) and prints its output; fails unless it exited 0.
+exec_in() {
+  cmd="$(jq -nc --argjson argv "$2" '{Cmd: $argv, AttachStdout: true, AttachStderr: true, Tty: true}')"
   eid="$(api POST "/containers/$1/exec" -H 'Content-Type: application/json' -d "$cmd" 2>/dev/null | jq -r .Id)" || return 1
-  out="$(api POST "/exec/$eid/start" -H 'Content-Type: application/json' -d '{"Detach":false,"Tty":true}' 2>/dev/null | tr -d '\r')"
-  [ -z "$out" ] || printf '%s\n' "$out" | while read -r l; do log "sidecar $(short "$1"): ${l#wg-compose: }"; done
+  api POST "/exec/$eid/start" -H 'Content-Type: application/json' -d '{"Detach":false,"Tty":true}' 2>/dev/null | tr -d '\r'
   [ "$(api GET "/exec/$eid/json" 2>/dev/null | jq -r .ExitCode)" = 0 ]
+}
+
+# adopt SIDECAR "ADDRESS KEY …": templates/swarm-sidecar.sh adopt, in the sidecar.
+adopt() {
+  argv="$(jq -nc --arg sh "$wrapper" --arg pk "$2" '["/bin/sh", "-c", $sh, "wg-compose-sidecar", "adopt"] + ($pk | split(" ") | map(select(. != "")))')"
+  ok=0
+  out="$(exec_in "$1" "$argv")" || ok=1
+  [ -z "$out" ] || printf '%s\n' "$out" | while read -r l; do log "sidecar $(short "$1"): ${l#wg-compose: }"; done
+  [ "$ok" = 0 ]
 }
 
 # A status line per running sidecar when it changed, or when the last is $heartbeat s old.
@@ -279,17 +287,10 @@ while read -r pub hs addr; do (
 wait
 }'
 tunnel() {
-  cmd="$(jq -nc --arg sh "$PROBE" --arg iface "$iface" '{Cmd: ["sh", "-c", $sh, "sh", $iface], AttachStdout: true, Tty: true}')"
-  eid="$(api POST "/containers/$1/exec" -H 'Content-Type: application/json' -d "$cmd" 2>/dev/null | jq -r .Id)" || {
+  out="$(exec_in "$1" "$(jq -nc --arg sh "$PROBE" --arg iface "$iface" '["sh", "-c", $sh, "sh", $iface]')")" || {
     echo down
     return
   }
-  out="$(api POST "/exec/$eid/start" -H 'Content-Type: application/json' -d '{"Detach":false,"Tty":true}' 2>/dev/null | tr -d '\r')"
-  code="$(api GET "/exec/$eid/json" 2>/dev/null | jq -r .ExitCode)"
-  if [ "$code" != 0 ]; then
-    echo down
-    return
-  fi
   printf '%s\n' "$out" | awk 'NF == 2 { n++; if ($2 == 1) h++; else w = w (w ? "," : "") $1 }
     END { printf "up %d/%d%s\n", h, n, (w ? " waiting=" w : "") }'
 }

@@ -10,7 +10,7 @@ import { extendPlan } from '../plan/plan.js';
 import { configDirFor, STACK_FILE, stateDir } from '../state/paths.js';
 import { AGENT_SERVICE, swarmSecretOf } from '../render/swarm.js';
 import { PROJECT_LABEL } from '../sidecar-contract.js';
-import { assessSwarm, describeState, parseStatus, parseTasks, progressLine, type ServiceState } from '../swarm/status.js';
+import { assessSwarm, describeState, isTaskOf, parseStatus, parseTasks, progressLine, type ServiceState } from '../swarm/status.js';
 import { shellQuote } from '../system/shell-quote.js';
 import type { Topology } from '../topology/topology.js';
 import { docker, failed, findDocker } from './docker-cli.js';
@@ -78,13 +78,21 @@ export async function runDeploy(io: CliIO, o: DeployOptions): Promise<number> {
  */
 async function replacedTasks(io: CliIO, cli: string, project: string, topology: Topology): Promise<Set<string>> {
   const [secrets, ps] = await Promise.all([
-    docker(io, cli, ['secret', 'ls', '--filter', `label=${PROJECT_LABEL}=${project}`, '--format', '{{.Name}}']),
+    projectSecrets(io, cli, project),
     docker(io, cli, ['stack', 'ps', project, '--no-trunc', '--filter', 'desired-state=running', '--format', '{{json .}}']),
   ]);
   const existing = new Set(secrets.stdout.split('\n'));
-  const changed = [...topology.nodes.values()].filter((n) => !existing.has(swarmSecretOf(project, n, topology))).map((n) => `${project}_${n.name}.`);
-  return new Set(parseTasks(ps.stdout).filter((t) => changed.some((c) => t.name.startsWith(c) && /^\d+$/.test(t.name.slice(c.length)))).map((t) => t.id));
+  const changed = [...currentSecrets(project, topology)].filter(([, secret]) => !existing.has(secret)).map(([service]) => service);
+  return new Set(parseTasks(ps.stdout).filter((t) => changed.some((s) => isTaskOf(project, s, t))).map((t) => t.id));
 }
+
+/** The project's secrets in the swarm, a name a line. */
+const projectSecrets = (io: CliIO, cli: string, project: string) =>
+  docker(io, cli, ['secret', 'ls', '--filter', `label=${PROJECT_LABEL}=${project}`, '--format', '{{.Name}}']);
+
+/** Service → the name of the secret this deploy gives it. */
+const currentSecrets = (project: string, topology: Topology): Map<string, string> =>
+  new Map([...topology.nodes.values()].map((n) => [n.name, swarmSecretOf(project, n, topology)]));
 
 async function waitForTunnels(io: CliIO, cli: string, project: string, topology: Topology, since: string, timeout: number, replaced: ReadonlySet<string>): Promise<number> {
   const started = Date.now();
@@ -122,8 +130,8 @@ async function waitForTunnels(io: CliIO, cli: string, project: string, topology:
  * One that a task still uses (an update still rolling) stays: the next deploy removes it.
  */
 async function pruneSecrets(io: CliIO, cli: string, project: string, topology: Topology): Promise<void> {
-  const current = new Set([...topology.nodes.values()].map((n) => swarmSecretOf(project, n, topology)));
-  const ls = await docker(io, cli, ['secret', 'ls', '--filter', `label=${PROJECT_LABEL}=${project}`, '--format', '{{.Name}}']);
+  const current = new Set(currentSecrets(project, topology).values());
+  const ls = await projectSecrets(io, cli, project);
   if (ls.code !== 0) return;
   const stale = ls.stdout.split('\n').filter((n) => n !== '' && !current.has(n) && n.startsWith(`${project}_`) && n.includes('-wg-conf-'));
   let kept = 0;

@@ -74,6 +74,12 @@ export type ServiceState =
   | { readonly kind: 'down'; readonly node: string }
   | { readonly kind: 'waiting'; readonly node: string; readonly peers: readonly string[] };
 
+/** Whether a task (STACK_SERVICE.SLOT) is one of SERVICE's, not of a service whose name extends it. */
+export const isTaskOf = (project: string, service: string, t: Task): boolean => {
+  const prefix = `${project}_${service}.`;
+  return t.name.startsWith(prefix) && /^\d+$/.test(t.name.slice(prefix.length));
+};
+
 const isRunning = (t: Task): boolean => t.desired.toLowerCase() === 'running' && /^running/i.test(t.current);
 
 /**
@@ -86,7 +92,7 @@ export function assessSwarm(project: string, topology: Topology, tasks: readonly
   for (const n of topology.nodes.values()) byKey.set(n.publicKey, n.name);
   const out = new Map<string, ServiceState>();
   for (const node of topology.nodes.values()) {
-    const mine = tasks.filter((t) => t.name.startsWith(`${project}_${node.name}.`) && /^\d+$/.test(t.name.slice(project.length + node.name.length + 2)));
+    const mine = tasks.filter((t) => isTaskOf(project, node.name, t));
     const running = mine.filter(isRunning);
     if (running.length === 0) {
       const last = mine.find((t) => t.desired.toLowerCase() === 'running') ?? mine[0];

@@ -169,7 +169,6 @@ test(`rotation in place: the new key staged while the old task serves, then take
   assert.ok(took !== undefined, `web did not reach api's new task within ${BOUND_MS / 1000} s:\n${readLog(join(dir, '..', 'web.log'))}`);
   await sleep(1000); // the promotion is polled; the handshake may have preceded it by one poll
   assert.equal((await wgShow('web', 'peers')).trim().split('\n'), [keyOf(second.table, 'api')], 'the new key took the address; the old key is gone');
-  assert.is(pids.get('web'), webPid);
   assert.ok((await run('kill', ['-0', String(webPid)])).code === 0, "web's sidecar still runs: it was never restarted");
   assert.match(readLog(join(dir, '..', 'web.log')), /took over/);
   process.stdout.write(`\n  api's new task (new key) reached from web ${(took / 1000).toFixed(1)} s after it started; web kept running (bound ${BOUND_MS / 1000} s)\n`);
