@@ -44,7 +44,9 @@ export async function runDown(io: CliIO, o: DownOptions): Promise<number> {
     stack = p.compiled.stack;
     write = true;
   }
-  const model = parse(stack) as { services?: Record<string, unknown> } | null;
+  // The sidecars share their script through YAML aliases, one per sidecar: bounded by the text's length, not
+  // the library's default of 100, which still stops an alias bomb in an edited file.
+  const model = parse(stack, { maxAliasCount: stack.length }) as { services?: Record<string, unknown> } | null;
   const levels = joinerLevels(model?.services ?? {});
 
   const engine = await findEngine(io, o.engine);

@@ -55,21 +55,9 @@ export function analyzeProject(io: CliIO, opts: ProjectOptions): Analysis | numb
  * lock before reading the state).
  */
 export async function prepareAnalyzed(io: CliIO, analysis: Analysis, createState: boolean, changes: PrepareChanges = {}): Promise<Prepared | number> {
-  const lockPath = lockfilePath(analysis.project, sharedOwner(analysis, io));
-  let previousLock = EMPTY_LOCK;
-  // Bounded, a regular file, never a state file: a lockfile linked to the master must not
-  // have its first bytes quoted by a JSON error (src/system/bounded-read.ts).
-  const read = readBounded(lockPath, MAX_FILE_BYTES, io.env);
-  const lockExisted = read.ok || read.reason !== 'missing';
-  if (!read.ok && lockExisted) {
-    report(io, [error('WGC061', `lockfile ${read.message}`, undefined, `remove ${lockPath} or put the lockfile render wrote back`)]);
-    return EXIT.input;
-  }
-  if (read.ok) {
-    const parsed = parseLockfile(read.text, lockPath);
-    if (report(io, parsed.diagnostics)) return EXIT.input;
-    previousLock = parsed.lock;
-  }
+  const previous = readLockfile(analysis, io);
+  if (typeof previous === 'number') return previous;
+  const { lockPath, lockExisted, lock: previousLock } = previous;
 
   const master = loadMaster(analysis.project.projectDir, analysis.project.name, io.env, createState);
   if (!master.ok) {
@@ -106,10 +94,34 @@ export async function prepareAnalyzed(io: CliIO, analysis: Analysis, createState
   return { analysis, compiled, lockPath, previousLock, lockExisted, keys, newMaster: master.create, record };
 }
 
-/** Who `wg-compose.lock` beside the compose file belongs to (see lockfilePath). */
-export function sharedOwner(analysis: Analysis, io: CliIO): string | undefined {
-  const read = readBounded(lockfilePath(analysis.project), MAX_FILE_BYTES, io.env);
-  return read.ok ? lockfileOwner(read.text) : undefined;
+/**
+ * The project's lockfile (see lockfilePath: `wg-compose.lock` beside the compose file, unless
+ * that one records another project) and what it holds. The shared one is read and parsed once
+ * when it is this project's, as it almost always is: a 10,000-service lockfile is megabytes.
+ */
+function readLockfile(analysis: Analysis, io: CliIO): { lockPath: string; lockExisted: boolean; lock: Lockfile } | number {
+  const sharedPath = lockfilePath(analysis.project);
+  // Bounded, a regular file, never a state file: a lockfile linked to the master must not
+  // have its first bytes quoted by a JSON error (src/system/bounded-read.ts).
+  const shared = readBounded(sharedPath, MAX_FILE_BYTES, io.env);
+  let parsedShared: ReturnType<typeof parseLockfile> | undefined;
+  let owner: string | undefined;
+  if (shared.ok) {
+    parsedShared = parseLockfile(shared.text, sharedPath);
+    // Whose it is: the project any JSON with one records, even where the rest is invalid.
+    owner = parsedShared.diagnostics.length === 0 ? parsedShared.lock.project : lockfileOwner(shared.text);
+  }
+  const lockPath = lockfilePath(analysis.project, owner);
+  const read = lockPath === sharedPath ? shared : readBounded(lockPath, MAX_FILE_BYTES, io.env);
+  const lockExisted = read.ok || read.reason !== 'missing';
+  if (!read.ok && lockExisted) {
+    report(io, [error('WGC061', `lockfile ${read.message}`, undefined, `remove ${lockPath} or put the lockfile render wrote back`)]);
+    return EXIT.input;
+  }
+  if (!read.ok) return { lockPath, lockExisted, lock: EMPTY_LOCK };
+  const parsed = lockPath === sharedPath && parsedShared ? parsedShared : parseLockfile(read.text, lockPath);
+  if (report(io, parsed.diagnostics)) return EXIT.input;
+  return { lockPath, lockExisted, lock: parsed.lock };
 }
 
 /**

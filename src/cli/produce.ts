@@ -29,7 +29,7 @@ export interface ProduceRequest {
   readonly dryRunNote?: (p: Prepared) => string;
 }
 
-export type Produced = { readonly p: Prepared; readonly plan: Plan; readonly applied: Applied };
+export type Produced = { readonly p: Prepared; readonly applied: Applied };
 
 /**
  * The applied plan, or an exit code (EXIT.ok after a dry run, which has printed the plan).
@@ -53,12 +53,18 @@ export async function produce(io: CliIO, analysis: Analysis, req: ProduceRequest
     if (req.dryRunNote) io.stdout(req.dryRunNote(made.p));
     return EXIT.ok;
   }
+  // The plan is gone once applied: render streams a large stack after it, and the plan holds
+  // every file's text (a 10,000-service lockfile alone is megabytes).
+  const apply = async (): Promise<Produced | number> => {
+    const made = await make();
+    return typeof made === 'number' ? made : { p: made.p, applied: applyPlan(made.plan) };
+  };
   const out: { done?: Produced } = {};
   const code = await underStateLock(io, dir, req.command, async () => {
-    const made = await make();
-    if (typeof made === 'number') return made;
-    out.done = { ...made, applied: applyPlan(made.plan) };
-    return locked ? locked(out.done) : EXIT.ok;
+    const done = await apply();
+    if (typeof done === 'number') return done;
+    out.done = done;
+    return locked ? locked(done) : EXIT.ok;
   });
   return code === EXIT.ok && out.done ? out.done : code;
 }

@@ -6,6 +6,7 @@ import { namespaceName, secretName } from '../model/names.js';
 import type { Settings } from '../model/settings.js';
 import { STATUS_MOUNT } from '../sidecar-contract.js';
 import { serviceFileBase, statusPathInStack } from '../state/paths.js';
+import type { SharedValue } from './stringify-stack.js';
 import { sidecarScript, template } from './templates.js';
 
 /** Stands for the service name in the parsed template; no service name or setting holds U+0001. */
@@ -61,6 +62,20 @@ export function embeddedScript(script = sidecarScript()): string {
     .split('\n')
     .filter((l) => !/^\s*#/.test(l));
   return lines.join('\n').replace(/\n{3,}/g, '\n\n').trim() + '\n';
+}
+
+/** The anchor of the sidecar's script in the stack (see sharedScript). */
+export const SCRIPT_ANCHOR = 'wg-compose-sidecar-script';
+
+/**
+ * The sidecar's command, the same kilobytes of script in every sidecar, written in full in the
+ * first one (anchored) and as an alias in the others: most of a large stack's bytes otherwise.
+ */
+export function sharedScript(sidecar: SidecarParts): SharedValue | undefined {
+  const command = sidecar.sidecar['command'];
+  if (!Array.isArray(command) || command.length !== 1 || typeof command[0] !== 'string') return undefined;
+  const escaped = command[0].replaceAll('$', '$$$$');
+  return { key: 'command', anchor: SCRIPT_ANCHOR, is: (v) => Array.isArray(v) && v.length === 1 && v[0] === escaped };
 }
 
 const obj = (): JsonObject => Object.create(null) as JsonObject;

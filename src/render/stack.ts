@@ -11,9 +11,10 @@ import { serviceView, type ServiceView } from '../model/model.js';
 import { namespaceName, secretName, sidecarName } from '../model/names.js';
 import type { Settings } from '../model/settings.js';
 import type { Topology } from '../topology/topology.js';
-import { stringifyStack } from './stringify-stack.js';
+import { writeStackText } from './stringify-stack.js';
 import { CONFIG_LABEL, configDigest, publicBlock } from './public-data.js';
-import { fillName, sidecarTemplate, type SidecarParts } from './sidecar-parts.js';
+import { dollarEscaper } from './dollar-escape.js';
+import { fillName, sharedScript, sidecarTemplate, type SidecarParts } from './sidecar-parts.js';
 
 /** Attributes docker and podman refuse beside `network_mode: service:…`; they belong to the namespace owner. */
 export const NAMESPACE_ATTRIBUTES = [
@@ -49,43 +50,48 @@ export function renderStack(input: StackInput, sink?: (piece: string) => void): 
   const { model, topology } = input;
   // The sidecar template, rendered and parsed once for this stack (see sidecarTemplate).
   const sidecar = sidecarTemplate(input.settings, input.project);
-  const out = obj();
+  const rawServices = isObject(model['services']) ? model['services'] : obj();
   // No top-level `name:`: docker-compose 1.x rejects it, and the engine is given the project
   // name (-p) by whoever runs the stack; the header comment records it.
-  const services = obj();
-  const rawServices = isObject(model['services']) ? model['services'] : obj();
-  for (const name of Object.keys(rawServices)) {
-    const svc = rawServices[name];
-    if (!topology.nodes.has(name) || !isObject(svc)) {
-      services[name] = svc ?? null;
-      continue;
-    }
-    // The long forms of this service, made as it is rendered (and dropped after): the
-    // caller hands over the model, not its view, and a second view of 10,000 services
-    // would be tens of megabytes held for the whole render.
-    const parts = splitService(serviceView(name, svc), input, sidecar);
-    services[name] = parts.app;
-    services[namespaceName(name)] = parts.namespace;
-    services[sidecarName(name)] = parts.sidecar;
-  }
-  out['services'] = services;
+  const rest = obj();
   for (const key of Object.keys(model)) {
     if (key === 'services' || key === 'name' || key === 'x-wireguard' || key === 'secrets') continue;
-    out[key] = model[key]!;
+    rest[key] = model[key]!;
   }
   const secrets = obj();
   if (isObject(model['secrets'])) Object.assign(secrets, model['secrets']);
   for (const name of [...topology.nodes.keys()].sort()) {
     secrets[secretName(name)] = { file: input.configPaths.get(name)! };
   }
-  if (Object.keys(secrets).length > 0) out['secrets'] = secrets;
-  out['x-wireguard'] = publicBlock(input);
+  if (Object.keys(secrets).length > 0) rest['secrets'] = secrets;
+  rest['x-wireguard'] = publicBlock(input);
 
   const comment =
     ` Rendered by wg-compose from ${input.sources.join(', ')} (project "${input.project}").\n` +
     ` Do not edit: change the input and run \`wg-compose render\` again.\n` +
     ` WireGuard configs are compose secrets read from the state directory; no key is in this file.`;
-  return stringifyStack(out, comment, dollarEscaper(), sink);
+  const shared = sharedScript(sidecar);
+  return writeStackText({ services: renderedServices(rawServices, input, sidecar), rest }, { comment, prepare: dollarEscaper(), ...(shared ? { shared } : {}) }, sink);
+}
+
+/**
+ * The stack's services in order, each linked one followed by its namespace owner and sidecar,
+ * made one at a time as they are written: all 30,000 of a 10,000-service stack at once would
+ * be tens of megabytes held until the last is written.
+ */
+function* renderedServices(rawServices: JsonObject, input: StackInput, sidecar: SidecarParts): Generator<readonly [string, Json]> {
+  for (const name of Object.keys(rawServices)) {
+    const svc = rawServices[name];
+    if (!input.topology.nodes.has(name) || !isObject(svc)) {
+      yield [name, svc ?? null];
+      continue;
+    }
+    // The long forms of this service, made as it is rendered (and dropped after), as the service is.
+    const parts = splitService(serviceView(name, svc), input, sidecar);
+    yield [name, parts.app];
+    yield [namespaceName(name), parts.namespace];
+    yield [sidecarName(name), parts.sidecar];
+  }
 }
 
 function splitService(sv: ServiceView, input: StackInput, sidecar: SidecarParts): { app: JsonObject; namespace: JsonObject; sidecar: JsonObject } {
@@ -164,34 +170,6 @@ function dependsOn(sv: ServiceView): JsonObject {
   }
   out[sidecarName(sv.name)] = { condition: 'service_healthy' };
   return out;
-}
-
-/**
- * Compose interpolates the rendered file again when it reads it. Every value here is final
- * (the input was interpolated already, and `$$` became `$`), so every "$" is a literal and
- * is written back as "$$"; otherwise `$$HOME` in the input would become the host's $HOME.
- * It copies: the model it renders from is shared with the caller.
- */
-export function dollarEscaper(): (v: Json) => Json {
-  // The sidecar script, the same in every sidecar, is escaped once per stack, not once per service.
-  let last: { readonly text: string; readonly escaped: string } | undefined;
-  const text = (t: string): string => {
-    if (last?.text === t) return last.escaped;
-    const escaped = t.replaceAll('$', '$$$$');
-    if (t.length > 256) last = { text: t, escaped };
-    return escaped;
-  };
-  const escape = (v: Json): Json => {
-    if (typeof v === 'string') return v.includes('$') ? text(v) : v;
-    if (Array.isArray(v)) return v.map(escape);
-    if (isObject(v)) {
-      const out = obj();
-      for (const k of Object.keys(v)) out[k] = escape(v[k]!);
-      return out;
-    }
-    return v;
-  };
-  return escape;
 }
 
 const obj = (): JsonObject => Object.create(null) as JsonObject;

@@ -1,22 +1,28 @@
 // The rendered stack as YAML text: exactly what the yaml library writes for the whole stack as
 // one document, produced in pieces so that a stack of 10,000 services takes seconds and a
-// bounded amount of memory (bench/scale.mjs). Two things make the difference:
+// bounded amount of memory (bench/scale.mjs). What makes the difference:
 //
-// 1. One document per service (and per x-wireguard topology entry), not one for the stack:
-//    each is `services:` with one entry, stringified in exactly the context it has in the
-//    whole, so its text is the same byte for byte once the repeated `services:` line is
-//    dropped; the library's node tree (hundreds of bytes per value) then exists for one
-//    service at a time, not for 30,000.
-// 2. Most values are written by a small emitter (block-emitter.ts: block maps and sequences of one-line
-//    scalars), which asks the library only how to write a scalar it cannot vouch for itself
-//    (one that needs quotes), and remembers the answer. Anything else — a multi-line string
-//    such as the sidecar's script — is left to the library, and the text of such an attribute
-//    is reused when the same attribute recurs (the script is the same in every sidecar).
+// 1. One document per service, not one for the stack: each is `services:` with one entry,
+//    stringified in exactly the context it has in the whole, so its text is the same byte for
+//    byte once the repeated `services:` line is dropped; the library's node tree (hundreds of
+//    bytes per value) then exists for one service at a time, not for 30,000. The services
+//    themselves come one at a time too (StackSource), and a large map after them
+//    (x-wireguard's topology, the secrets) is written an entry at a time.
+// 2. Most values are written by a small emitter (block-emitter.ts: block maps and sequences of
+//    one-line scalars), which asks the library only how to write a scalar it cannot vouch for
+//    itself (one that needs quotes), and remembers the answer. Anything else is left to the
+//    library, and the text of such an attribute is reused when the same attribute recurs.
+// 3. A value every sidecar repeats (its script, kilobytes long) can be `shared`: written in
+//    full once, with an anchor, and as an alias (`*name`) after that, which YAML readers
+//    (PyYAML in docker-compose, Go's yaml in docker) resolve to the same value.
 // test/render/stringify-stack.test.ts checks, on generated trees, that the result is the
-// library's own text byte for byte.
+// library's own text byte for byte, and that a shared value reads back the same.
 import type { Json, JsonObject } from '../load/located.js';
 import { BlockEmitter, plainOk } from './block-emitter.js';
+import { Aliases, ATTRIBUTE_INDENT, ATTRIBUTE_PAD, AttributeCache, type SharedValue } from './attribute-texts.js';
 import { isMap, map, single, whole } from './yaml-text.js';
+
+export type { SharedValue } from './attribute-texts.js';
 
 /**
  * Attribute names whose pair always starts on a line of its own at the attribute indentation:
@@ -24,41 +30,67 @@ import { isMap, map, single, whole } from './yaml-text.js';
  * x- extensions all are; a service with any other key is stringified whole.
  */
 const SIMPLE_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
-/** Where a service's attributes start, under `services:` and the service name. */
-const ATTRIBUTE_INDENT = 4;
-const ATTRIBUTE_PAD = ' '.repeat(ATTRIBUTE_INDENT);
-/** Reused texts are kept up to this many characters in all: a bound, not a tuning knob. */
-const CACHE_CHARS = 16 * 1024 * 1024;
+/** Maps with more keys than this are written an entry at a time (x-wireguard's topology, the secrets). */
+const STREAM_KEYS = 64;
+
+/** A stack to write: its services one at a time, each made as it is written, then the other top-level keys. */
+export interface StackSource {
+  /** Name and value of each service, in order: made when asked for, dropped once written. */
+  readonly services: Iterable<readonly [string, Json]>;
+  /** The top-level keys after `services`, in order. */
+  readonly rest: JsonObject;
+}
+
+export interface StackStyle {
+  /** The comment at the top. */
+  readonly comment: string;
+  /** Maps each value before it is written (the stack escapes "$"), a piece at a time. */
+  readonly prepare: (v: Json) => Json;
+  readonly shared?: SharedValue;
+}
 
 /**
- * `out` as YAML with `comment` at the top. `prepare` maps each value before it is written (the
- * stack escapes "$"), one service at a time, so no second copy of the whole stack exists.
- * With a `sink`, the text goes there in pieces as it is made, and '' is returned.
+ * The stack as YAML. With a `sink`, the text goes there in pieces as it is made, and '' is
+ * returned; no copy of the whole stack, nor of all its services, exists at any time.
  */
-export function stringifyStack(out: JsonObject, comment: string, prepare: (v: Json) => Json, sink?: (piece: string) => void): string {
+export function writeStackText(src: StackSource, style: StackStyle, sink?: (piece: string) => void): string {
   const chunks: string[] = [];
   const emit = sink ?? ((piece: string) => void chunks.push(piece));
-  const services = out['services'];
-  if (!isMap(services) || Object.keys(services).length === 0) {
-    emit(whole(prepare(out) as JsonObject, comment));
-  } else {
-    // Both live for this call only: what they remember is this stack's.
-    const cache = new AttributeCache();
-    const emitter = new BlockEmitter();
-    let first = true;
-    for (const name of Object.keys(services)) {
-      emit(serviceText(name, prepare(services[name]!), first ? comment : undefined, cache, emitter));
-      first = false;
-    }
-    const rest = map();
-    for (const k of Object.keys(out)) if (k !== 'services') rest[k] = out[k]!;
-    if (Object.keys(rest).length > 0) emit(restText(prepare(rest) as JsonObject, emitter));
+  const services = src.services[Symbol.iterator]();
+  const first = services.next();
+  if (first.done) {
+    const out = single('services', map());
+    for (const k of Object.keys(src.rest)) out[k] = src.rest[k]!;
+    emit(whole(style.prepare(out) as JsonObject, style.comment));
+    return chunks.join('');
   }
+  // All three live for this call only: what they remember is this stack's.
+  const cache = new AttributeCache();
+  const emitter = new BlockEmitter();
+  const alias = style.shared ? new Aliases(style.shared) : undefined;
+  emit(serviceText(first.value[0], style.prepare(first.value[1]), style.comment, cache, emitter, alias));
+  for (let s = services.next(); !s.done; s = services.next()) emit(serviceText(s.value[0], style.prepare(s.value[1]), undefined, cache, emitter, alias));
+  for (const k of Object.keys(src.rest)) writePair([], k, src.rest[k]!, style.prepare, emitter, emit);
   return chunks.join('');
 }
 
+/** `out` (services first) as writeStackText writes it: for a stack already made whole. */
+export function stringifyStack(out: JsonObject, comment: string, prepare: (v: Json) => Json, sink?: (piece: string) => void, shared?: SharedValue): string {
+  const services = out['services'];
+  if (!isMap(services) || Object.keys(services).length === 0) {
+    const text = whole(prepare(out) as JsonObject, comment);
+    if (!sink) return text;
+    sink(text);
+    return '';
+  }
+  const rest = map();
+  for (const k of Object.keys(out)) if (k !== 'services') rest[k] = out[k]!;
+  const entries = Object.keys(services).map((name) => [name, services[name]!] as const);
+  return writeStackText({ services: entries, rest }, { comment, prepare, ...(shared ? { shared } : {}) }, sink);
+}
+
 /** `services:` and one service, the `services:` line dropped but for the first. */
-function serviceText(name: string, svc: Json, comment: string | undefined, cache: AttributeCache, emitter: BlockEmitter): string {
+function serviceText(name: string, svc: Json, comment: string | undefined, cache: AttributeCache, emitter: BlockEmitter, alias?: Aliases): string {
   const keep = comment !== undefined;
   const plain = () => dropHead(whole({ services: single(name, svc) } as JsonObject, comment), 1, keep);
   if (keep || !isMap(svc)) return plain();
@@ -68,7 +100,8 @@ function serviceText(name: string, svc: Json, comment: string | undefined, cache
 
   // Each attribute from the emitter, or as written before; the rest is stringified now, in
   // one document, and split back into its attributes.
-  const texts: (string | undefined)[] = keys.map((k) => emitter.pair(k, svc[k]!, ATTRIBUTE_PAD) ?? cache.get(k, svc[k]!));
+  const texts: (string | undefined)[] = keys.map((k) => alias?.text(k, svc[k]!) ?? emitter.pair(k, svc[k]!, ATTRIBUTE_PAD) ?? cache.get(k, svc[k]!));
+  alias?.anchorIn(keys, svc, texts);
   if (!texts.includes(undefined)) return `  ${nameText}:\n${texts.join('')}`;
   const fresh = map();
   keys.forEach((k, i) => {
@@ -84,6 +117,7 @@ function serviceText(name: string, svc: Json, comment: string | undefined, cache
     texts[i] = blocks[b++]!;
     cache.put(k, svc[k]!, texts[i]!);
   });
+  alias?.anchorIn(keys, svc, texts);
   return `${lines[1]}\n${texts.join('')}`;
 }
 
@@ -110,11 +144,31 @@ function splitAttributes(lines: readonly string[]): string[] {
   return blocks;
 }
 
-/** The top-level keys after `services:`, each from the emitter if it can, else from the library. */
-function restText(rest: JsonObject, emitter: BlockEmitter): string {
-  return Object.keys(rest)
-    .map((k) => emitter.pair(k, rest[k]!, '') ?? whole(single(k, rest[k]!), undefined))
-    .join('');
+/**
+ * `key: value` under the keys `path`, from the emitter if it can, else from the library. A
+ * large map is written an entry at a time: a 10,000-service topology as one string is a tree
+ * of hundreds of thousands of pieces that lives until the last one is added.
+ */
+function writePair(path: readonly string[], key: string, value: Json, prepare: (v: Json) => Json, emitter: BlockEmitter, emit: (s: string) => void): void {
+  const indent = '  '.repeat(path.length);
+  const keyText = emitter.keyText(key);
+  if (isMap(value) && keyText !== undefined && Object.keys(value).length > STREAM_KEYS) {
+    emit(`${indent}${keyText}:\n`);
+    for (const k of Object.keys(value)) writePair([...path, key], k, value[k]!, prepare, emitter, emit);
+    return;
+  }
+  const v = prepare(value);
+  emit(emitter.pair(key, v, indent) ?? libraryAt(path, key, v));
+}
+
+/**
+ * The library's text of `key: value` nested under the keys `path`, those keys' lines dropped:
+ * the text it has in the whole document, where it depends on nothing but its own depth.
+ */
+function libraryAt(path: readonly string[], key: string, value: Json): string {
+  let doc = single(key, value);
+  for (let i = path.length - 1; i >= 0; i--) doc = single(path[i]!, doc);
+  return dropHead(whole(doc, undefined), path.length, false);
 }
 
 /** Drops the first `n` lines (the keys every chunk repeats), unless this chunk keeps them. */
@@ -124,35 +178,6 @@ function dropHead(text: string, n: number, keep: boolean): string {
   for (let i = 0; i < n; i++) at = text.indexOf('\n', at) + 1;
   return text.slice(at);
 }
-
-/**
- * Texts of attributes by attribute name and value. A value is remembered the first time and
- * its text kept the second time, so values that occur once (most dependency lists) cost a
- * key, not a text.
- */
-class AttributeCache {
-  private readonly seen = new Set<string>();
-  private readonly texts = new Map<string, string>();
-  private chars = 0;
-
-  get(key: string, value: Json): string | undefined {
-    return this.texts.get(cacheKey(key, value));
-  }
-
-  put(key: string, value: Json, text: string): void {
-    const k = cacheKey(key, value);
-    if (!this.seen.has(k)) {
-      this.seen.add(k);
-      return;
-    }
-    if (this.chars + text.length + k.length > CACHE_CHARS) return;
-    this.chars += text.length + k.length;
-    this.texts.set(k, text);
-  }
-}
-
-/** JSON tells every value apart but -0 from 0, which YAML writes differently. */
-const cacheKey = (key: string, value: Json): string => `${key}\0${JSON.stringify(value, (_k, v: unknown) => (v === 0 && 1 / v < 0 ? '\0-0' : v))}`;
 
 /** For tests: the library's text of a whole stack, and the emitter's pieces. */
 export const __TEST = { whole, emitPair: (key: string, value: Json, indent: string) => new BlockEmitter().pair(key, value, indent), plainOk };

@@ -25,7 +25,8 @@ import type { Node, Topology } from '../topology/topology.js';
 import { PEERS_LABEL, PROJECT_LABEL, ROLE_LABEL, SECRET_LABEL, SERVICE_LABEL } from '../sidecar-contract.js';
 import { embeddedScript } from './sidecar-parts.js';
 import { CONFIG_LABEL, configDigest, publicBlock } from './public-data.js';
-import { dollarEscaper, networksWithAlias, type StackInput } from './stack.js';
+import { dollarEscaper } from './dollar-escape.js';
+import { networksWithAlias, type StackInput } from './stack.js';
 import { stringifyStack } from './stringify-stack.js';
 import { swarmAgentScript, swarmSidecarScript, template } from './templates.js';
 

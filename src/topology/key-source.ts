@@ -3,7 +3,7 @@
 // does no X25519 work for a service whose epoch did not change.
 import { timingSafeEqual } from 'node:crypto';
 import { warning, type Diagnostic } from '../diagnostics.js';
-import { linkPresharedKey, lockfileMac, masterFingerprint, publicKeyOf, servicePrivateKey, toBase64, type MasterSecret } from '../keys/derive.js';
+import { Derivation, linkPresharedKey, lockfileMac, masterFingerprint, publicKeyOf, servicePrivateKey, toBase64, type MasterSecret } from '../keys/derive.js';
 import { sealText, type LockedService, type Lockfile } from '../state/lockfile.js';
 import type { Topology } from './topology.js';
 
@@ -21,7 +21,8 @@ export interface KeySource {
   readonly seal?: { readonly fingerprint: string; mac(text: string): string };
 }
 
-export function masterKeySource(master: MasterSecret, project: string): KeySource {
+export function masterKeySource(secret: MasterSecret, project: string): KeySource {
+  const master = Derivation.of(secret);
   const fingerprint = masterFingerprint(master);
   return {
     privateKey: (s, e) => servicePrivateKey(master, project, s, e),

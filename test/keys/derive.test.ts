@@ -3,9 +3,11 @@
 // reads, and finally the real `wg pubkey` on derived keys. Assertion messages never contain key
 // material, so a failing run prints nothing worth stealing.
 import { execFileSync } from 'node:child_process';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  Derivation,
   clamp,
   fromBase64Key,
   linkPresharedKey,
@@ -106,6 +108,16 @@ test('servicePrivateKey: known answer (HKDF-SHA256, then clamp)', () => {
 test('linkPresharedKey: known answer (HKDF-SHA256, names sorted)', () => {
   sameKey(linkPresharedKey(MASTER, 'demo', 'db', 'web', 0), hex(KAT_PSK), 'demo/db:web/0');
   sameKey(linkPresharedKey(MASTER, 'demo', 'web', 'db', 0), hex(KAT_PSK), 'demo/web:db/0');
+});
+
+test('Derivation (extract once, one HMAC a key) is HKDF-SHA256: the same bytes as node\'s hkdfSync, for any master and info', () => {
+  for (let i = 0; i < 300; i++) {
+    const master = new Uint8Array(randomBytes(32));
+    const info = i % 3 === 0 ? `service-key\0p${i}\0é-😀\0${i}` : randomBytes(i % 97).toString('latin1');
+    sameKey(Derivation.of(master).key(info), new Uint8Array(hkdfSync('sha256', master, 'wg-compose/v1', Buffer.from(info, 'utf8'), 32)), `case ${i}`);
+  }
+  sameKey(servicePrivateKey(Derivation.of(MASTER), 'demo', 'db', 0), hex(KAT_SERVICE_KEY), 'the known answer through a Derivation');
+  assert.throws(() => Derivation.of(new Uint8Array(31)), /32 bytes/);
 });
 
 test('servicePrivateKey: deterministic', () => {

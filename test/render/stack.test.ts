@@ -135,6 +135,22 @@ test('the sidecar joins the namespace, gets its config as a secret file and the 
   });
 });
 
+test('the sidecar script is written once, anchored, and every other sidecar names it by alias', async () => {
+  const { analysis } = analyze(
+    { files: ['/p/compose.yaml'], envFiles: [], profiles: [], projectName: 'demo' },
+    { cwd: '/p', env: {}, reader: memoryReader({ '/p/compose.yaml': 'services:\n  a:\n    image: x\n    command: [run]\n    links: [b, c]\n  b:\n    image: x\n  c:\n    image: x\n' }) },
+  );
+  const { stack } = await compile(analysis!, EMPTY_LOCK, masterKeySource(new Uint8Array(32).fill(1), 'demo'));
+  assert.is(stack.split('    command: &wg-compose-sidecar-script\n').length - 1, 1);
+  assert.is(stack.split('    command: *wg-compose-sidecar-script\n').length - 1, 2);
+  assert.is(stack.split('wg-quick up').length - 1, 1, 'one copy of the script');
+  const s = parse(stack) as Stack;
+  const script = s.services['a-wg']!['command'] as string[];
+  assert.match(script[0]!, 'wg-quick up "$$up"', 'escaped for compose like every value');
+  for (const n of ['b-wg', 'c-wg']) assert.equal(s.services[n]!['command'], script, n);
+  assert.equal(s.services['a']!['command'], ['run'], "the application's own command is its own");
+});
+
 test('x-wireguard.health_interval sets how often every sidecar is checked (default 2s); anything but a plain duration is refused at its line', async () => {
   const links = 'services:\n  a:\n    image: x\n    links: [b]\n  b:\n    image: x\n';
   const interval = (s: Stack, name: string) => (s.services[name]!['healthcheck'] as { interval: string }).interval;

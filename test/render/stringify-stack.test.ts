@@ -70,6 +70,28 @@ test('property: the stack in pieces is the yaml library\'s text of the whole, by
   assert.is(runs, RUNS);
 });
 
+test('property: a large map after the services (a topology, the secrets) is written an entry at a time, byte for byte as the library writes it whole', () => {
+  // More entries than the streaming threshold (64), some of them large maps themselves.
+  const entry = fc.oneof({ weight: 4, arbitrary: value }, { weight: 1, arbitrary: fc.array(fc.tuple(key, value), { minLength: 65, maxLength: 70 }).map(nullProto) });
+  const big = fc.array(fc.tuple(fc.oneof(key, fc.stringMatching(/^[a-z]{1,8}$/)), entry), { minLength: 65, maxLength: 90 }).map(nullProto);
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.constantFrom('secrets', 'x-wireguard', 'x-other', 'networks'), fc.oneof(big, value)), { minLength: 1, maxLength: 3 }), (rest) => {
+      const out = nullProto([['services', nullProto([['a', nullProto([['image', 'x']])], ['b', nullProto([['image', 'y']])]])], ...rest]);
+      fc.pre(Object.values(out).some((v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 64));
+      let pieces = '';
+      let count = 0;
+      stringifyStack(out, COMMENT, (v) => v, (p) => {
+        pieces += p;
+        count++;
+      });
+      assert.fixture(pieces, __TEST.whole(out, COMMENT));
+      assert.ok(count > 65, `written in ${count} pieces`);
+    }),
+    // Each case is a few hundred values through the library: a tenth of the runs of the others.
+    { numRuns: RUNS / 10 },
+  );
+});
+
 test('property: a repeated attribute (the sidecar script) is written once and reused, identically', () => {
   const script = '#!/bin/sh\nset -eu\necho "$$x"\n\n  indented\nlast\n';
   fc.assert(
@@ -79,6 +101,32 @@ test('property: a repeated attribute (the sidecar script) is written once and re
       );
       const out = nullProto([['services', services]]);
       assert.fixture(stringifyStack(out, COMMENT, (v) => v), __TEST.whole(out, COMMENT));
+    }),
+    { numRuns: Math.min(RUNS, 200) },
+  );
+});
+
+test('property: a shared value is written in full at most twice, and reads back as the same stack', () => {
+  const script = 'set -eu\necho "$$x"\n\n  indented\nlast\n';
+  const shared = { key: 'command', anchor: 'the-script', is: (v: Json) => Array.isArray(v) && v.length === 1 && v[0] === script };
+  const read = (text: string): unknown => parse(text, { version: '1.1', merge: false, maxAliasCount: -1 });
+  const command = fc.constantFrom<Json>([script], ['other'], script, [script, 'x']);
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.tuple(fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/), command), { selector: ([n]) => n, minLength: 1, maxLength: 8 }), (entries) => {
+      const services = nullProto(entries.map(([n, c]) => [n, nullProto([['image', 'x'], ['command', c], ['restart', 'no']])]));
+      const out = nullProto([['services', services]]);
+      let text = '';
+      stringifyStack(out, COMMENT, (v) => v, (p) => (text += p), shared);
+      assert.equal(read(text), read(__TEST.whole(out, COMMENT)));
+      // The first service is the library's whole (it carries the comment), so it writes the value
+      // in full; the first after it that has the value anchors it, and the rest are aliases.
+      const using = entries.map(([, c]) => shared.is(c));
+      const anchored = using.slice(1).filter(Boolean).length;
+      assert.is(text.split('    command: &the-script\n').length - 1, anchored > 0 ? 1 : 0);
+      assert.is(text.split('    command: *the-script\n').length - 1, Math.max(0, anchored - 1));
+      // Other values that hold the script ("x" after it, or not in a list) are theirs to write.
+      const others = entries.filter(([, c]) => !shared.is(c) && c !== null && JSON.stringify(c).includes('indented')).length;
+      assert.ok(text.split('echo "$$x"').length - 1 <= 2 + others);
     }),
     { numRuns: Math.min(RUNS, 200) },
   );

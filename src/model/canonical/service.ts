@@ -26,19 +26,40 @@ export interface CanonicalService {
   readonly sysctls: KeyValues;
 }
 
-/** The long forms of one validated service. */
+/** How each long form is made from the service as written. */
+const MAKERS: { readonly [K in keyof CanonicalService]: (svc: JsonObject) => CanonicalService[K] } = {
+  dependsOn: (svc) => dependsOnOf(svc['depends_on']),
+  networks: (svc) => networksOf(svc['networks']),
+  extraHosts: (svc) => extraHostsOf(svc['extra_hosts']),
+  volumes: (svc) => mountsOf(svc['volumes']),
+  tmpfs: (svc) => argvOf(svc['tmpfs']),
+  command: (svc) => argvOf(svc['command']),
+  entrypoint: (svc) => argvOf(svc['entrypoint']),
+  capAdd: (svc) => argvOf(svc['cap_add']),
+  environment: (svc) => keyValuesOf(svc['environment']),
+  labels: (svc) => keyValuesOf(svc['labels']),
+  sysctls: (svc) => keyValuesOf(svc['sysctls']),
+};
+
+/**
+ * The long forms of one validated service, each made when first read and then kept (as a
+ * property of its own, over the prototype's getter). The analysis holds a view of every
+ * service for the whole run and most stages read two or three of these, so making them all
+ * up front kept tens of thousands nobody reads in a 10,000-service project (bench/scale.mjs).
+ */
 export function canonicalService(svc: JsonObject): CanonicalService {
-  return {
-    dependsOn: dependsOnOf(svc['depends_on']),
-    networks: networksOf(svc['networks']),
-    extraHosts: extraHostsOf(svc['extra_hosts']),
-    volumes: mountsOf(svc['volumes']),
-    tmpfs: argvOf(svc['tmpfs']),
-    command: argvOf(svc['command']),
-    entrypoint: argvOf(svc['entrypoint']),
-    capAdd: argvOf(svc['cap_add']),
-    environment: keyValuesOf(svc['environment']),
-    labels: keyValuesOf(svc['labels']),
-    sysctls: keyValuesOf(svc['sysctls']),
-  };
+  return new LazyCanonical(svc) as unknown as CanonicalService;
+}
+
+class LazyCanonical {
+  constructor(readonly svc: JsonObject) {}
+}
+for (const key of Object.keys(MAKERS) as (keyof CanonicalService)[]) {
+  Object.defineProperty(LazyCanonical.prototype, key, {
+    get(this: LazyCanonical) {
+      const value = MAKERS[key](this.svc);
+      Object.defineProperty(this, key, { value, enumerable: true });
+      return value;
+    },
+  });
 }
