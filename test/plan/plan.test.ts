@@ -94,6 +94,21 @@ test('every writing command takes --dry-run: rotate, import, moby, up and down p
   assert.equal(tree(dir), before, 'no dry run changed a file');
 });
 
+test('down reads a stack whose sidecars share their script through more aliases than the yaml library allows by default', async () => {
+  const services = Array.from({ length: 120 }, (_, i) => `  s${i}:\n    image: x\n${i < 119 ? `    links: [s${i + 1}]\n` : ''}`);
+  const dir = project({ 'compose.yaml': `name: many\nservices:\n${services.join('')}` });
+  assert.is((await runCli(['render'], { cwd: dir })).code, 0);
+  const bin = mkdtempSync(join(tmpdir(), 'wgc-plan-bin-'));
+  const { writeFileSync, chmodSync } = await import('node:fs');
+  writeFileSync(join(bin, 'docker-compose'), '#!/bin/sh\n[ "$1" = version ] && exit 0; exit 9\n');
+  chmodSync(join(bin, 'docker-compose'), 0o755);
+  const r = await runCli(['down', '--dry-run', '--engine', 'docker-compose'], { cwd: dir, env: { PATH: `${bin}:/usr/bin:/bin` } });
+  assert.is(r.code, 0, r.stderr);
+  // The sidecars stop with the rest (joinerLevels), every one of them.
+  const rm = /^docker-compose [^\n]* rm --stop --force ([^\n]*)$/m.exec(r.stdout)?.[1]?.split(' ') ?? [];
+  assert.is(rm.filter((n) => /^s\d+-wg$/.test(n)).length, 120, r.stdout.slice(0, 500));
+});
+
 test('moby writes render\'s state too (configs and lockfile), then its user data, under the lock', async () => {
   const dir = project({ 'compose.yaml': COMPOSE });
   const r = await runCli(['moby', '--stock'], { cwd: dir });
