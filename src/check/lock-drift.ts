@@ -6,7 +6,6 @@
 // deriving them needs the master secret, and check needs none.
 import type { Analysis } from '../pipeline.js';
 import { error, type Diagnostic, type Pos } from '../diagnostics.js';
-import { linkedPairs } from '../model/linked-pairs.js';
 import { LOCKFILE_NAME, type Lockfile } from '../state/lockfile.js';
 import type { Allocation } from '../topology/allocate.js';
 import { pinOf } from '../topology/assign.js';
@@ -52,7 +51,7 @@ export function checkLockDrift(
       ds.push(error('WGC063', `${LOCKFILE_NAME} has an entry for "${s}", ${why}`, lines.services.get(s) ?? lines.top, HINT));
     }
   }
-  const pairs = linkedPairs(a.view);
+  const pairs = a.view.pairs;
   for (const [k, { pos }] of pairs) {
     if (!lock.links.has(k)) {
       ds.push(error('WGC063', `the link ${k.replace(':', ' <-> ')} has no entry in ${LOCKFILE_NAME}`, pos, HINT));

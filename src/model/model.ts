@@ -4,6 +4,7 @@
 import type { Pos } from '../diagnostics.js';
 import { isObject, itemLoc, keyLoc, valueLoc, type Json, type JsonObject } from '../load/located.js';
 import { canonicalService, type CanonicalService } from './canonical/service.js';
+import { linkedPairs, type LinkedPair } from './linked-pairs.js';
 import type { ServiceSlot } from './replicas.js';
 
 export interface Link {
@@ -44,6 +45,8 @@ export interface ModelView {
   readonly model: JsonObject;
   /** Services that hold one replica of a replicated linked service (src/model/replicas.ts). */
   readonly slots: ReadonlyMap<string, ServiceSlot>;
+  /** Who peers with whom: computed once, here, for the link checks, the topology and check's lockfile drift. */
+  readonly pairs: ReadonlyMap<string, LinkedPair>;
 }
 
 /** `SERVICE` or `SERVICE:ALIAS` (https://github.com/compose-spec/compose-spec/blob/main/05-services.md#links). */
@@ -61,7 +64,7 @@ export function viewOf(model: JsonObject, disabled: ReadonlySet<string>, slots: 
     services.set(name, serviceView(name, svc, keyLoc(raw, name)));
   }
   const settings = model['x-wireguard'];
-  return { services, disabled, settings: isObject(settings) ? settings : undefined, model, slots };
+  return { services, disabled, settings: isObject(settings) ? settings : undefined, model, slots, pairs: linkedPairs(services) };
 }
 
 /** The view of one service (its long forms included); `pos` is where its name is. */

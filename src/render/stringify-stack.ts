@@ -32,6 +32,8 @@ export type { SharedValue } from './attribute-texts.js';
 const SIMPLE_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 /** Maps with more keys than this are written an entry at a time (x-wireguard's topology, the secrets). */
 const STREAM_KEYS = 64;
+/** A sink is handed pieces of about this many characters. */
+const PIECE_CHARS = 64 * 1024;
 
 /** A stack to write: its services one at a time, each made as it is written, then the other top-level keys. */
 export interface StackSource {
@@ -55,23 +57,34 @@ export interface StackStyle {
  */
 export function writeStackText(src: StackSource, style: StackStyle, sink?: (piece: string) => void): string {
   const chunks: string[] = [];
-  const emit = sink ?? ((piece: string) => void chunks.push(piece));
+  // To a sink in pieces of about PIECE_CHARS: one write per service was 50,000 system calls.
+  let pending = 0;
+  const emit = (piece: string): void => {
+    chunks.push(piece);
+    pending += piece.length;
+    if (sink && pending >= PIECE_CHARS) flush();
+  };
+  const flush = (): void => {
+    if (sink && chunks.length > 0) sink(chunks.splice(0).join(''));
+    pending = 0;
+  };
   const services = src.services[Symbol.iterator]();
   const first = services.next();
   if (first.done) {
     const out = single('services', map());
     for (const k of Object.keys(src.rest)) out[k] = src.rest[k]!;
     emit(whole(style.prepare(out) as JsonObject, style.comment));
-    return chunks.join('');
+  } else {
+    // All three live for this call only: what they remember is this stack's.
+    const cache = new AttributeCache();
+    const emitter = new BlockEmitter();
+    const alias = style.shared ? new Aliases(style.shared) : undefined;
+    emit(serviceText(first.value[0], style.prepare(first.value[1]), style.comment, cache, emitter, alias));
+    for (let s = services.next(); !s.done; s = services.next()) emit(serviceText(s.value[0], style.prepare(s.value[1]), undefined, cache, emitter, alias));
+    for (const k of Object.keys(src.rest)) writePair([], k, src.rest[k]!, style.prepare, emitter, emit);
   }
-  // All three live for this call only: what they remember is this stack's.
-  const cache = new AttributeCache();
-  const emitter = new BlockEmitter();
-  const alias = style.shared ? new Aliases(style.shared) : undefined;
-  emit(serviceText(first.value[0], style.prepare(first.value[1]), style.comment, cache, emitter, alias));
-  for (let s = services.next(); !s.done; s = services.next()) emit(serviceText(s.value[0], style.prepare(s.value[1]), undefined, cache, emitter, alias));
-  for (const k of Object.keys(src.rest)) writePair([], k, src.rest[k]!, style.prepare, emitter, emit);
-  return chunks.join('');
+  flush();
+  return sink ? '' : chunks.join('');
 }
 
 /** `out` (services first) as writeStackText writes it: for a stack already made whole. */
@@ -179,5 +192,10 @@ function dropHead(text: string, n: number, keep: boolean): string {
   return text.slice(at);
 }
 
-/** For tests: the library's text of a whole stack, and the emitter's pieces. */
-export const __TEST = { whole, emitPair: (key: string, value: Json, indent: string) => new BlockEmitter().pair(key, value, indent), plainOk };
+const pairPieces = (key: string, value: Json): string[] => {
+  const pieces: string[] = [];
+  writePair([], key, value, (v) => v, new BlockEmitter(), (p) => void pieces.push(p));
+  return pieces;
+};
+/** For tests: the library's text of a whole stack, the emitter's pieces, and the pieces a top-level pair is written in. */
+export const __TEST = { whole, emitPair: (key: string, value: Json, indent: string) => new BlockEmitter().pair(key, value, indent), plainOk, pairPieces };

@@ -1,7 +1,7 @@
 // Writing state so that a crash at any instant leaves the old file or the new one, never a
 // torn one: write a temporary file beside the target (O_EXCL, final mode from the start),
 // fsync it, rename it over the target, fsync the directory. Never through a symlink.
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, chmodSync, constants, linkSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, type Stats, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, chmodSync, constants, linkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { syncFileSystem } from '../system/syncfs.js';
@@ -10,35 +10,35 @@ import { step } from './write-steps.js';
 
 export class UnsafePathError extends Error {}
 
-/** Refuses a path that exists as a symlink (or anything but a regular file). */
-function assertNotLink(path: string, want: 'file' | 'dir'): boolean {
+/** Refuses a path that exists as a symlink (or anything but the kind wanted); its lstat, undefined when it does not exist. */
+function assertNotLink(path: string, want: 'file' | 'dir'): Stats | undefined {
   try {
     const st = lstatSync(path);
     if (st.isSymbolicLink()) throw new UnsafePathError(`${path} is a symbolic link; refusing to write through it`);
     if (want === 'file' && !st.isFile()) throw new UnsafePathError(`${path} exists and is not a regular file`);
     if (want === 'dir' && !st.isDirectory()) throw new UnsafePathError(`${path} exists and is not a directory`);
-    return true;
+    return st;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
 }
 
 /** Creates (or tightens) a private directory: mode 0700, not a symlink. */
 export function ensurePrivateDir(path: string): void {
-  if (!assertNotLink(path, 'dir')) {
+  let st = assertNotLink(path, 'dir');
+  if (!st) {
     try {
       mkdirSync(path, { mode: 0o700 });
       step('mkdir', path);
     } catch (e) {
       // Another process made it between our look and our mkdir: check what it made.
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      assertNotLink(path, 'dir');
     }
+    st = assertNotLink(path, 'dir') ?? lstatSync(path);
   }
   // Another user's directory, or one others can write, is not ours to tighten and write keys
   // into: they could have put keys there (src/state/trust.ts).
-  const st = lstatSync(path);
   const why = distrust(st);
   if (why) throw new UnsafePathError(`${path} ${why}: another user could have put keys there; if it is yours, run chmod 700 ${path} (and chown it to yourself), else remove it`);
   // umask may have cleared bits we did not ask to set (never added any); an existing
@@ -78,9 +78,10 @@ function writeTemp(path: string, content: string | Uint8Array, mode: number, syn
 
 /** Whether `path` already holds exactly this content with this mode (then nothing is written). */
 export function unchanged(path: string, content: string | Uint8Array, mode: number): boolean {
-  if (!assertNotLink(path, 'file')) return false;
+  const st = assertNotLink(path, 'file');
+  if (!st || (st.mode & 0o777) !== mode) return false;
   const next = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
-  return readFileSync(path).equals(next) && (lstatSync(path).mode & 0o777) === mode;
+  return st.size === next.length && readFileSync(path).equals(next);
 }
 
 /** Atomically replaces `path`; returns false (and writes nothing) when the content is unchanged. */

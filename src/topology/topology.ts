@@ -4,7 +4,6 @@
 // a key by accident.
 import type { Diagnostic } from '../diagnostics.js';
 import { toBase64 } from '../keys/derive.js';
-import { linkedPairs } from '../model/linked-pairs.js';
 import type { ModelView } from '../model/model.js';
 import type { ServiceSlot } from '../model/replicas.js';
 import type { Settings } from '../model/settings.js';
@@ -87,7 +86,7 @@ export function buildTopology(
 function linkNames(view: ModelView, allocations: ReadonlyMap<string, Allocation>): { names: Map<string, Map<string, Set<string>>>; pairs: Set<string> } {
   const names = new Map<string, Map<string, Set<string>>>(); // from → to → names
   const pairs = new Set<string>();
-  for (const [k, p] of linkedPairs(view)) {
+  for (const [k, p] of view.pairs) {
     for (const { from, link: l } of p.links) {
       if (!allocations.has(l.target)) continue;
       pairs.add(k);

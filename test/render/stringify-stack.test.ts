@@ -78,14 +78,17 @@ test('property: a large map after the services (a topology, the secrets) is writ
     fc.property(fc.array(fc.tuple(fc.constantFrom('secrets', 'x-wireguard', 'x-other', 'networks'), fc.oneof(big, value)), { minLength: 1, maxLength: 3 }), (rest) => {
       const out = nullProto([['services', nullProto([['a', nullProto([['image', 'x']])], ['b', nullProto([['image', 'y']])]])], ...rest]);
       fc.pre(Object.values(out).some((v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 64));
-      let pieces = '';
-      let count = 0;
-      stringifyStack(out, COMMENT, (v) => v, (p) => {
-        pieces += p;
-        count++;
-      });
-      assert.fixture(pieces, __TEST.whole(out, COMMENT));
-      assert.ok(count > 65, `written in ${count} pieces`);
+      const whole = __TEST.whole(out, COMMENT);
+      assert.fixture(stringifyStack(out, COMMENT, (v) => v), whole);
+      let streamed = '';
+      stringifyStack(out, COMMENT, (v) => v, (p) => (streamed += p));
+      assert.is(streamed, whole, 'the streamed pieces differ');
+      // And the large maps were written an entry at a time, each entry the library's text at its depth.
+      for (const [k, v] of rest) {
+        const pieces = __TEST.pairPieces(k, v);
+        if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 64) assert.ok(pieces.length > 65, `${k}: ${pieces.length} pieces`);
+        assert.fixture(pieces.join(''), __TEST.whole(nullProto([[k, v]]), undefined));
+      }
     }),
     // Each case is a few hundred values through the library: a tenth of the runs of the others.
     { numRuns: RUNS / 10 },
