@@ -2,7 +2,7 @@
 // calling toJS(), because every value must keep its position, merge keys (`<<`, which go-yaml
 // and therefore compose honour) must follow YAML 1.1 precedence, and untrusted input (alias
 // bombs, deep nesting) must end in a diagnostic rather than a hang or a stack overflow.
-import { Lexer, LineCounter, parseDocument, type Document } from 'yaml';
+import { Composer, Lexer, LineCounter, Parser, YAMLParseError, type Document, type ParseOptions, type DocumentOptions, type SchemaOptions } from 'yaml';
 import { error, type Diagnostic, type Pos } from '../diagnostics.js';
 import type { Json } from './located.js';
 import { Converter, LimitExceeded } from './yaml-convert.js';
@@ -22,9 +22,10 @@ export const LIMITS = {
   /** Characters of strings that aliases repeat: `[*a × 2000]` of a 1 MB string is 2 GB. */
   aliasChars: 16 * 1024 * 1024,
   /**
-   * YAML tokens in one file, counted by the lexer (fast, and in constant memory) before the
-   * document is built: the document costs up to ~400 bytes per token. 10,000 services with
-   * three links each are ~480,000 tokens; a million tokens caps the parse near 500 MB.
+   * YAML tokens in one file, counted as the lexer makes them: the document costs up to ~400
+   * bytes per token, so the parse stops at the first token over the limit, having built no
+   * more than the largest file accepted. 10,000 services with three links each are ~480,000
+   * tokens; a million tokens caps the parse near 500 MB.
    */
   tokens: 1_000_000,
 } as const;
@@ -36,19 +37,12 @@ export interface ParsedFile {
 }
 
 export function parseYaml(file: string, text: string): ParsedFile {
-  let tokens = 0;
-  for (const _ of new Lexer().lex(text)) {
-    if (++tokens > LIMITS.tokens) return tooComplex(file, `more than ${LIMITS.tokens} YAML tokens; a compose file of 20,000 services has fewer`);
-  }
   const lc = new LineCounter();
   let doc: Document.Parsed;
   try {
-    // YAML 1.2 core schema, as go-yaml v3 (used by compose) reads `yes`/`on` as strings.
-    // Duplicate keys are found below, while converting: the yaml library's own check
-    // (uniqueKeys) compares each key with every earlier one, which is quadratic in the size of
-    // a mapping (a second for 10,000 services).
-    doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false, merge: false, strict: false });
+    doc = parseCounted(text, lc);
   } catch (e) {
+    if (e instanceof TooManyTokens) return tooComplex(file, `more than ${LIMITS.tokens} YAML tokens; a compose file of 20,000 services has fewer`);
     if (e instanceof RangeError) return tooComplex(file, 'nesting is too deep to parse');
     throw e;
   }
@@ -74,6 +68,42 @@ export function parseYaml(file: string, text: string): ParsedFile {
     if (e instanceof RangeError) return tooComplex(file, 'nesting is too deep');
     throw e;
   }
+}
+
+class TooManyTokens extends Error {}
+
+// YAML 1.2 core schema, as go-yaml v3 (used by compose) reads `yes`/`on` as strings.
+// Duplicate keys are found while converting (yaml-convert.ts): the yaml library's own check
+// (uniqueKeys) compares each key with every earlier one, which is quadratic in the size of a
+// mapping (a second for 10,000 services).
+const OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = { uniqueKeys: false, prettyErrors: false, merge: false, strict: false };
+
+/**
+ * The yaml library's parseDocument, but counting tokens as they are lexed (LIMITS.tokens):
+ * its own parse lexes inside, so counting first was a second lexing of the whole file, a
+ * tenth of the parse. The steps are the library's public Lexer, Parser and Composer, in the
+ * order parseDocument takes them.
+ */
+function parseCounted(text: string, lc: LineCounter): Document.Parsed {
+  const parser = new Parser(lc.addNewLine);
+  function* tokens() {
+    lc.addNewLine(0);
+    let n = 0;
+    for (const lexeme of new Lexer().lex(text)) {
+      if (++n > LIMITS.tokens) throw new TooManyTokens();
+      yield* parser.next(lexeme);
+    }
+    yield* parser.end();
+  }
+  let doc: Document.Parsed | undefined;
+  for (const d of new Composer(OPTIONS).compose(tokens(), true, text.length)) {
+    if (!doc) doc = d;
+    else {
+      doc.errors.push(new YAMLParseError([d.range[0], d.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      break;
+    }
+  }
+  return doc!;
 }
 
 function tooComplex(file: string, why: string): ParsedFile {
